@@ -5,6 +5,7 @@
 // OUT.partial first and renamed when complete, then re-opened and validated
 // by the same loader every model goes through.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -15,7 +16,7 @@
 
 #include "common/args.hpp"
 #include "common/progress.hpp"
-#include "common/synth.hpp"
+#include "common/model_writer.hpp"
 #include "qvk/gguf/file.hpp"
 #include "qvk/gguf/writer.hpp"
 #include "qvk/model/config_metadata.hpp"
@@ -54,14 +55,6 @@ tokenizer. Same arguments, same bytes, whatever the thread count.
   --quiet             no progress output
   -h, --help          this text
 )";
-
-std::filesystem::path default_vocab() {
-  if (const char* env = std::getenv("QVK_VOCAB")) return env;
-  for (const char* p : {QVK_VOCAB_INSTALLED, QVK_VOCAB_SOURCE})
-    if (std::filesystem::exists(p)) return p;
-  throw UsageError(std::string("cannot find the Qwen vocab GGUF (looked for ") + QVK_VOCAB_INSTALLED + " and " +
-                   QVK_VOCAB_SOURCE + "); pass --vocab FILE");
-}
 
 model::Config build_config(const tools::Args& a, std::string& preset_name) {
   const std::string arch_s = a.get("--arch").value_or("qwen3");
@@ -115,31 +108,6 @@ model::Config build_config(const tools::Args& a, std::string& preset_name) {
   return c;
 }
 
-void add_metadata(gguf::Writer& w, const model::Config& c, const model::MixInfo& mix, const std::string& preset,
-                  std::uint64_t seed, const gguf::File& vocab) {
-  using gguf::Value;
-  model::add_config_metadata(w, c);
-  w.add_kv("general.type", Value::str("model"));
-  w.add_kv("general.name", Value::str("qvk synthetic " + std::string(model::arch_name(c.arch)) + " " + preset + " " +
-                                      std::string(mix.name) + " seed " + std::to_string(seed)));
-  w.add_kv("general.file_type", Value::u32(mix.llama_ftype));
-  if (model::is_quantized(mix.base)) w.add_kv("general.quantization_version", Value::u32(2));
-  w.add_kv("qvk.generator.seed", Value::u64(seed));
-  w.add_kv("qvk.generator.preset", Value::str(preset));
-  for (const gguf::KeyValue& kv : vocab.metadata())
-    if (kv.key.rfind("tokenizer.", 0) == 0) w.add_kv(kv.key, kv.value);
-}
-
-// Fills and quantizes rows [r0, r1) of one tensor into `out`.
-void make_rows(const tools::Synth& synth, quant::Type type, std::uint64_t row_len, std::uint64_t r0,
-               std::uint64_t r1, std::byte* out, std::uint64_t row_bytes) {
-  std::vector<float> row(row_len);
-  for (std::uint64_t r = r0; r < r1; ++r) {
-    for (std::uint64_t i = 0; i < row_len; ++i) row[i] = synth(r * row_len + i);
-    quant::quantize_row(type, row, std::span<std::byte>(out + (r - r0) * row_bytes, row_bytes));
-  }
-}
-
 int run(int argc, char** argv) {
   tools::Args a(argc, argv,
                 {"--out", "--arch", "--preset", "--quant", "--seed", "--hidden", "--layers", "--heads", "--kv-heads",
@@ -162,64 +130,24 @@ int run(int argc, char** argv) {
   const unsigned threads = static_cast<unsigned>(
       a.get_uint("--threads", 1, 1024).value_or(std::max(1u, std::thread::hardware_concurrency())));
   const bool quiet = a.has("--quiet");
-  const std::filesystem::path vocab_path = a.has("--vocab") ? std::filesystem::path(*a.get("--vocab")) : default_vocab();
-  const gguf::File vocab = gguf::File::open(vocab_path);
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::filesystem::path vocab_path = a.has("--vocab") ? std::filesystem::path(*a.get("--vocab")) : tools::default_vocab();
 
-  // Decide every tensor's type before writing a byte: shape errors surface first.
-  const auto specs = model::tensor_specs(c);
-  std::vector<quant::Type> types;
-  for (const auto& s : specs) {
-    try {
-      types.push_back(model::tensor_type(mix->mix, s, c));
-    } catch (const std::invalid_argument& e) {
-      throw UsageError(std::string("--quant ") + quant_s + ": " + e.what());
-    }
+  tools::WriteOptions opt{c, *mix, preset, seed, vocab_path, threads, !quiet};
+  try {
+    tools::write_model(*out, opt);
+  } catch (const std::invalid_argument& e) {  // a mix that cannot apply to this shape
+    throw UsageError(std::string("--quant ") + quant_s + ": " + e.what());
   }
-
   const std::filesystem::path final_path = *out;
-  const std::filesystem::path partial = final_path.string() + ".partial";
-  gguf::Writer w(partial);
-  add_metadata(w, c, *mix, preset, seed, vocab);
-  for (std::size_t i = 0; i < specs.size(); ++i) w.add_tensor(specs[i].name, types[i], specs[i].dims);
-  w.write_header();
-
-  tools::Progress progress("writing", w.total_bytes(), !quiet);
-  std::uint64_t done = 0;
-  std::vector<std::byte> buf;
-  for (std::size_t ti = 0; ti < specs.size(); ++ti) {
-    const auto& spec = specs[ti];
-    const tools::Synth synth = tools::synth_for(spec, c, seed);
-    const std::uint64_t row_len = spec.dims[0];
-    std::uint64_t rows = 1;
-    for (std::size_t d = 1; d < spec.dims.size(); ++d) rows *= spec.dims[d];
-    const std::uint64_t row_bytes = quant::row_bytes(types[ti], row_len);
-    const std::uint64_t chunk_rows = std::max<std::uint64_t>(1, (16u << 20) / row_bytes);
-    for (std::uint64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
-      const std::uint64_t r1 = std::min(rows, r0 + chunk_rows);
-      buf.resize((r1 - r0) * row_bytes);
-      const std::uint64_t per = (r1 - r0 + threads - 1) / threads;
-      std::vector<std::thread> pool;
-      for (std::uint64_t t0 = r0; t0 < r1; t0 += per) {
-        const std::uint64_t t1 = std::min(r1, t0 + per);
-        pool.emplace_back(make_rows, std::cref(synth), types[ti], row_len, t0, t1,
-                          buf.data() + (t0 - r0) * row_bytes, row_bytes);
-      }
-      for (auto& th : pool) th.join();
-      w.write_data(buf);
-      done += buf.size();
-      progress.update(done);
-    }
-  }
-  w.finish();
-  std::filesystem::rename(partial, final_path);
-
   // Read it back through the loader every model goes through.
   const model::ModelFile m = model::open_model(final_path);
   if (!quiet)
     std::fprintf(stderr, "wrote %s: %s %s, %u layers, hidden %u, %s head, %s, %zu tensors, %.1f MB in %.1f s; validated\n",
                  final_path.c_str(), std::string(model::arch_name(c.arch)).c_str(), preset.c_str(), c.layers,
                  c.hidden, m.config.tied_embeddings ? "tied" : "untied", std::string(mix->name).c_str(),
-                 m.file.tensors().size(), static_cast<double>(m.file.file_size()) / 1e6, progress.seconds());
+                 m.file.tensors().size(), static_cast<double>(m.file.file_size()) / 1e6,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   return 0;
 }
 

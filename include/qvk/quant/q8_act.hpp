@@ -48,36 +48,65 @@ inline int round_half_away_int(float v) {
   return (bits >> 31) != 0 ? -r : r;
 }
 
-inline void quantize_q8_act(const float* x, Q8Act32& out) {
-  out.sum = 0;
-  for (std::size_t i = 0; i < 32; ++i) out.qs[i] = 0;
-
+// The shared quantizer of both activation blocks: N inputs → scale d and N
+// codes, by steps 1–5 above. Returns false (d, codes zero or NaN) for the
+// degenerate cases.
+template <std::size_t N>
+inline void quantize_q8_codes(const float* x, float& d_out, std::int8_t* qs) {
+  for (std::size_t i = 0; i < N; ++i) qs[i] = 0;
   std::uint32_t amax_bits = 0;
-  for (std::size_t i = 0; i < 32; ++i) {
+  for (std::size_t i = 0; i < N; ++i) {
     const std::uint32_t mag = std::bit_cast<std::uint32_t>(x[i]) & 0x7fffffffu;
     if (mag >= 0x7f800000u) {
-      out.d = std::bit_cast<float>(numerics::kCanonicalNan);
+      d_out = std::bit_cast<float>(numerics::kCanonicalNan);
       return;
     }
     if (mag > 0x00800000u && mag > amax_bits) amax_bits = mag;
   }
   const float d = std::bit_cast<float>(amax_bits) * Q8Act32::kInv127;
   if (std::bit_cast<std::uint32_t>(d) <= 0x00800000u) {
-    out.d = 0.0f;
+    d_out = 0.0f;
     return;
   }
-  out.d = d;
+  d_out = d;
   const float inv = numerics::recip(d);
-  std::int32_t sum = 0;
-  for (std::size_t i = 0; i < 32; ++i) {
+  for (std::size_t i = 0; i < N; ++i) {
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(x[i]);
     const float xi = (bits & 0x7fffffffu) <= 0x00800000u ? 0.0f : x[i];
     int c = round_half_away_int(xi * inv);
     c = c > 127 ? 127 : (c < -127 ? -127 : c);
-    out.qs[i] = static_cast<std::int8_t>(c);
-    sum += c;
+    qs[i] = static_cast<std::int8_t>(c);
   }
+}
+
+inline void quantize_q8_act(const float* x, Q8Act32& out) {
+  quantize_q8_codes<32>(x, out.d, out.qs);
+  std::int32_t sum = 0;
+  for (std::size_t i = 0; i < 32; ++i) sum += out.qs[i];
   out.sum = sum;
+}
+
+// Q8Act256: the activation block of the K-quant dot products. One scale for a
+// whole 256-element super-block (as llama.cpp's Q8_K), so a K-quant block's
+// integer part spans all 256 elements: Σ_j sc[j]·(Σ q·c) and Σ_j m[j]·sums[j]
+// stay int32 and floats enter once per super-block. `sums[j]` = Σ of the codes
+// of elements 32j..32j+31 (applies Q4_K/Q5_K mins). Same quantizer as Q8Act32.
+struct Q8Act256 {
+  static constexpr std::size_t kBlockElems = 256;
+  float d;
+  std::int32_t sums[8];
+  std::int8_t qs[256];
+  float value(std::size_t i) const { return d * static_cast<float>(qs[i]); }
+};
+static_assert(sizeof(Q8Act256) == 4 + 32 + 256);
+
+inline void quantize_q8_act(const float* x, Q8Act256& out) {
+  quantize_q8_codes<256>(x, out.d, out.qs);
+  for (std::size_t j = 0; j < 8; ++j) {
+    std::int32_t sum = 0;
+    for (std::size_t i = 0; i < 32; ++i) sum += out.qs[32 * j + i];
+    out.sums[j] = sum;
+  }
 }
 
 }  // namespace qvk::quant
