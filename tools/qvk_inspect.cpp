@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/args.hpp"
+#include "common/guarded_main.hpp"
 #include "common/json.hpp"
 #include "qvk/gguf/file.hpp"
 #include "qvk/model/model_file.hpp"
@@ -170,16 +171,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const tools::UsageError& e) {
-    std::fprintf(stderr, "qvk_inspect: %s\n", e.what());
-    return 2;
-  } catch (const qvk::gguf::Error& e) {
-    std::fprintf(stderr, "qvk_inspect: invalid file: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qvk_inspect: error: %s\n", e.what());
-    return 1;
-  }
+  return qvk::tools::guarded_main("qvk_inspect", [&] { return run(argc, argv); });
 }

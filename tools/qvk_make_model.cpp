@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/args.hpp"
+#include "common/guarded_main.hpp"
 #include "common/progress.hpp"
 #include "common/model_writer.hpp"
 #include "qvk/gguf/file.hpp"
@@ -154,13 +155,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "qvk_make_model: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "qvk_make_model: error: %s\n", e.what());
-    return 1;
-  }
+  return qvk::tools::guarded_main("qvk_make_model", [&] { return run(argc, argv); });
 }

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/guarded_main.hpp"
 #include "common/json.hpp"
 #include "common/progress.hpp"
 #include "default_model.hpp"
@@ -80,7 +82,13 @@ int run(int argc, char** argv) {
     return 0;
   }
 
-  runtime::Sampler sampler(o.sampling);  // validates the sampling parameters
+  std::optional<runtime::Sampler> sampler_slot;
+  try {
+    sampler_slot.emplace(o.sampling);  // validates the sampling parameters
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("sampling flags: ") + e.what());
+  }
+  runtime::Sampler& sampler = *sampler_slot;
   const std::uint32_t ctx = o.ctx.value_or(std::min<std::uint32_t>(4096, m.config.context_length));
   if (ctx > m.config.context_length)
     throw UsageError("--ctx " + std::to_string(ctx) + " exceeds the model's context of " +
@@ -142,18 +150,18 @@ int run(int argc, char** argv) {
     ++n_gen;
     history.push_back(id);
     const bool eog = tok.is_eog(id);
-    const std::string piece = eog ? dec.flush() : dec.push(id);
+    // The last token also flushes an unfinished character, so the --json texts
+    // add up to exactly the streamed text.
+    const bool final_token = eog || n_gen >= o.n_predict;
+    const std::string piece = (eog ? std::string() : dec.push(id)) + (final_token ? dec.flush() : std::string());
     if (o.json)
       std::printf("{\"index\":%u,\"id\":%d,\"text\":%s,\"eog\":%s}\n", n_gen - 1, id, tools::json_string(piece).c_str(),
                   eog ? "true" : "false");
     else
       std::fputs(piece.c_str(), stdout);
     std::fflush(stdout);
-    if (eog) {
-      stop = "eog";
-      break;
-    }
-    if (n_gen >= o.n_predict) break;
+    if (eog) stop = "eog";
+    if (final_token) break;
     const std::int32_t step[1] = {id};
     fwd.eval(step, static_cast<std::uint32_t>(history.size() - 1), false, logits);
     ++n_decoded;
@@ -161,7 +169,7 @@ int run(int argc, char** argv) {
     last = std::span<const float>(logits.data(), V);
   }
   const double decode_s = since(t_decode);
-  if (!o.json) std::fputs((dec.flush() + "\n").c_str(), stdout);
+  if (!o.json) std::fputs("\n", stdout);
   if (dump && std::fclose(dump) != 0) throw std::runtime_error("--dump-logits: close failed");
 
   const double prefill_tps = static_cast<double>(prompt.size()) / prefill_s;
@@ -181,19 +189,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "example_generate: %s\n", e.what());
-    return 2;
-  } catch (const gguf::Error& e) {
-    std::fprintf(stderr, "example_generate: invalid model: %s\n", e.what());
-    return 1;
-  } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "example_generate: %s\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "example_generate: error: %s\n", e.what());
-    return 1;
-  }
+  return qvk::tools::guarded_main("example_generate", [&] { return run(argc, argv); });
 }

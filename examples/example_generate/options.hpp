@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -54,6 +55,22 @@ struct Options {
   runtime::SamplerParams sampling;
 };
 
+// Checks the sampler settings here, before anything is loaded (without --model
+// that would write the demo model first), and names the flag at fault.
+inline void validate_sampling(const runtime::SamplerParams& s) {
+  try {
+    runtime::validate(s);
+  } catch (const std::invalid_argument& e) {
+    const std::string why = e.what();  // "SamplerParams.<field> must be ..."
+    constexpr const char* kFlags[][2] = {{"temperature", "--temp"}, {"top_k", "--top-k"}, {"top_p", "--top-p"},
+                                         {"min_p", "--min-p"}, {"repeat_penalty", "--repeat-penalty"}};
+    for (const auto& [field, flag] : kFlags)
+      if (why.find(std::string("SamplerParams.") + field + " ") != std::string::npos)
+        throw tools::UsageError(std::string(flag) + ": " + why);
+    throw tools::UsageError(why);
+  }
+}
+
 inline Options parse_options(int argc, char** argv, bool& help) {
   using tools::UsageError;
   tools::Args a(argc, argv,
@@ -92,6 +109,7 @@ inline Options parse_options(int argc, char** argv, bool& help) {
   if (auto v = a.get_double("--min-p")) s.min_p = static_cast<float>(*v);
   if (auto v = a.get_double("--repeat-penalty")) s.repeat_penalty = static_cast<float>(*v);
   if (auto v = a.get_uint("--seed")) s.seed = *v;
+  validate_sampling(s);
   return o;
 }
 

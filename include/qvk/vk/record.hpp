@@ -1,0 +1,105 @@
+// qvk/vk/record.hpp — recording qvk ops into a caller's command buffer.
+//
+// vk::record<Op>(recorder, cmd, bindings, problem) is the only place in qvk
+// that calls vkCmdDispatch. It takes the problem, never a group count: the
+// workgroup counts come from Op::groups(problem), the push constants from
+// Op::push_constants(problem), the specialization constants from the
+// descriptor's template parameters — the same numbers the shader was
+// generated from. Before each dispatch it records a barrier that makes every
+// earlier compute or transfer write visible to this op (and orders this op's
+// writes after earlier reads), so a runtime can record many ops in a row.
+// After the last op, a caller who copies or maps results records its own
+// barrier (or uses vk::download, which does).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "qvk/vk/buffer.hpp"
+#include "qvk/vk/device.hpp"
+#include "qvk/vk/error.hpp"
+#include "qvk/vk/pipeline_cache.hpp"
+#include "qvk/vk/timestamps.hpp"
+
+namespace qvk::vk {
+
+// One storage-buffer binding: a buffer and a byte range of it.
+struct BufferRange {
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceSize offset = 0;
+  VkDeviceSize bytes = VK_WHOLE_SIZE;  // VK_WHOLE_SIZE: unknown, not range-checked
+};
+
+inline BufferRange whole(const Buffer& b) { return {b.handle(), 0, b.size()}; }
+
+// What record() needs besides the command buffer: the device, the pipelines,
+// the physical mapping choices and optional timestamps.
+class Recorder {
+ public:
+  Recorder(Device& d, PipelineCache& pipelines) : device_(d), pipelines_(pipelines) {}
+
+  // 0: let the driver choose; else a size from DeviceFeatures::allowed_subgroup_sizes().
+  void set_subgroup_size(std::uint32_t size) { subgroup_size_ = size; }
+  std::uint32_t subgroup_size() const { return subgroup_size_; }
+  void set_timestamps(Timestamps* t) { timestamps_ = t; }
+
+  Device& device() { return device_; }
+  PipelineCache& pipelines() { return pipelines_; }
+  Timestamps* timestamps() { return timestamps_; }
+  // Dispatches recorded so far (tests assert they really dispatched).
+  std::uint64_t dispatches() const { return dispatches_; }
+  void count_dispatch() { ++dispatches_; }
+
+ private:
+  Device& device_;
+  PipelineCache& pipelines_;
+  Timestamps* timestamps_ = nullptr;
+  std::uint32_t subgroup_size_ = 0;
+  std::uint64_t dispatches_ = 0;
+};
+
+template <class Op>
+using Bindings = std::array<BufferRange, Op::kBindings.size()>;
+
+template <class Op>
+void record(Recorder& rec, VkCommandBuffer cmd, const Bindings<Op>& bindings, const typename Op::Problem& problem) {
+  if (!Op::valid(problem)) throw Error(std::string(Op::kVariant) + ": invalid problem");
+  const auto elements = Op::elements(problem);
+  std::array<VkDescriptorBufferInfo, Op::kBindings.size()> infos{};
+  std::array<VkWriteDescriptorSet, Op::kBindings.size()> writes{};
+  for (std::size_t i = 0; i < bindings.size(); ++i) {
+    const BufferRange& b = bindings[i];
+    if (!b.buffer) throw Error(std::string(Op::kVariant) + ": binding '" + std::string(Op::kBindings[i].name) + "' is null");
+    if (b.bytes != VK_WHOLE_SIZE && b.bytes < elements[i] * 4)  // every element type is 4 bytes so far
+      throw Error(std::string(Op::kVariant) + ": binding '" + std::string(Op::kBindings[i].name) + "' holds " +
+                  std::to_string(b.bytes) + " bytes, the problem needs " + std::to_string(elements[i] * 4));
+    infos[i] = {b.buffer, b.offset, b.bytes};
+    writes[i] = make_struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
+    writes[i].dstBinding = Op::kBindings[i].index;
+    writes[i].descriptorCount = 1;
+    writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    writes[i].pBufferInfo = &infos[i];
+  }
+  const Pipeline& p = rec.pipelines().template get<Op>(rec.subgroup_size());
+  const auto& fn = rec.device().fn();
+
+  auto mb = make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  fn.vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+
+  fn.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
+  fn.vkCmdPushDescriptorSetKHR(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, std::uint32_t(writes.size()),
+                               writes.data());
+  const typename Op::PushConstants pc = Op::push_constants(problem);
+  fn.vkCmdPushConstants(cmd, p.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, sizeof pc, &pc);
+  const ops::Groups g = Op::groups(problem);
+  if (rec.timestamps()) rec.timestamps()->begin(cmd, std::string(Op::kVariant));
+  fn.vkCmdDispatch(cmd, g.x, g.y, g.z);
+  if (rec.timestamps()) rec.timestamps()->end(cmd);
+  rec.count_dispatch();
+}
+
+}  // namespace qvk::vk

@@ -1,0 +1,16 @@
+# Compiles SOURCE, disassembles it and runs `qvk_shadergen check`; succeeds
+# only if the check FAILS and names the missing NoContraction.
+file(MAKE_DIRECTORY ${WORK})
+execute_process(COMMAND ${GLSLANG} -V --quiet --target-env vulkan1.3 -o ${WORK}/m.spv ${SOURCE} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "glslang failed on ${SOURCE}")
+endif()
+execute_process(COMMAND ${SPIRV_DIS} --raw-id -o ${WORK}/m.spvasm ${WORK}/m.spv RESULT_VARIABLE rc)
+execute_process(COMMAND ${SHADERGEN} check ${WORK}/m.spvasm ${WORK}/m.checked RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "qvk_shadergen check accepted a shader without precise")
+endif()
+if(NOT err MATCHES "lacks NoContraction")
+  message(FATAL_ERROR "unexpected message: ${err}")
+endif()
+message(STATUS "rejected as expected: ${err}")
