@@ -4,7 +4,8 @@
 #   2. llama.cpp peers via npm (scripts/fetch_peers.sh; if npm is unreachable
 #      the peer tests report "Not Run", never passed)
 #   3. Release build + full ctest (unit, tools, peers)
-#   4. ASan+UBSan build + the unit and tools tests again
+#   4. ASan+UBSan build + the unit and tools tests again, and the Vulkan (vk)
+#      tests with LeakSanitizer off (lavapipe and the validation layer leak)
 #   5. cmake --install, then a consumer project built with find_package(qvk)
 # Environment: QVK_BUILD_ROOT (default ./build), QVK_JOBS (default nproc).
 set -euo pipefail
@@ -39,6 +40,10 @@ cmake --build "$root/asan" -j "$jobs"
 stage "sanitizer tests (unit + tools)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/asan" --output-on-failure -j "$jobs" -L 'unit|tools'
+
+stage "sanitizer tests (Vulkan on lavapipe; LeakSanitizer off: the driver and validation layer leak at exit)"
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/asan" --output-on-failure -j "$jobs" -L vk
 
 stage "install + find_package consumer"
 rm -rf "$root/install" "$root/consumer"
