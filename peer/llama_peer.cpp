@@ -3,6 +3,7 @@
 //   llama_peer [--verbose] info MODEL
 //   llama_peer [--verbose] quantize IN OUT FTYPE [--threads N]
 //   llama_peer [--verbose] logits MODEL --tokens 1,2,3 --out FILE [--threads N] [--kv-type f32|f16] [--flash-attn off|on]
+//   llama_peer [--verbose] bench MODEL [--threads N] [--prompt N] [--gen N] [--reps N]
 //   llama_peer [--verbose] abi-check
 //
 // Before any subcommand it checks that the llama.h it was compiled against matches the
@@ -25,6 +26,8 @@ constexpr const char* kUsage =
     "  quantize IN OUT FTYPE [--threads N]          FTYPE: f16 q8_0 q4_0 q4_k_m q5_k_m q6_k\n"
     "  logits MODEL --tokens 1,2,3 --out FILE [--threads N] [--kv-type f32|f16] [--flash-attn off|on]\n"
     "                                               n_tokens x n_vocab float32 LE logits\n"
+    "  bench MODEL [--threads N] [--prompt N] [--gen N] [--reps N]\n"
+    "                                               llama.cpp CPU pp/tg speed (median), JSON\n"
     "  abi-check                                    only the header/library layout check\n";
 
 int dispatch(const std::string& command, std::vector<std::string> words) {
@@ -34,6 +37,8 @@ int dispatch(const std::string& command, std::vector<std::string> words) {
   if (command == "logits")
     return qvk::peer::run_logits(
         Args("logits", std::move(words), {"--tokens", "--out", "--threads", "--kv-type", "--flash-attn"}));
+  if (command == "bench")
+    return qvk::peer::run_bench(Args("bench", std::move(words), {"--threads", "--prompt", "--gen", "--reps"}));
   if (command == "abi-check") {
     Args("abi-check", std::move(words), {}).expect_positionals(0, "abi-check");
     std::puts("llama_peer: llama.h matches the prebuilt library");

@@ -45,5 +45,6 @@ llama_model* load_model(const std::string& path);
 int run_info(const Args& args);
 int run_quantize(const Args& args);
 int run_logits(const Args& args);
+int run_bench(const Args& args);
 
 }  // namespace qvk::peer

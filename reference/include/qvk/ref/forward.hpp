@@ -7,6 +7,7 @@
 // Weights stay quantized in the file mapping; memory ≈ file + KV cache + scratch.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -65,11 +66,10 @@ class Forward {
     }
     for (std::uint32_t il = 0; il < cfg_.layers; ++il) {
       const model::LayerWeights& L = w_.layers[il];
-      for (std::size_t t = 0; t < T; ++t) rmsnorm(x.row(t).data(), f32_data(L.attn_norm), H, cfg_.rms_eps, h.row(t).data());
-      gemm(L.wq, h.data(), T, q.data(), pool_);  // [T, heads·head_dim]
-      gemm(L.wk, h.data(), T, k.data(), pool_);  // [T, kv_heads·head_dim]
-      gemm(L.wv, h.data(), T, v.data(), pool_);
-      for (std::size_t t = 0; t < T; ++t) {
+      per_token(T, [&](std::size_t t) { rmsnorm(x.row(t).data(), f32_data(L.attn_norm), H, cfg_.rms_eps, h.row(t).data()); });
+      // q: [T, heads·head_dim]; k, v: [T, kv_heads·head_dim]
+      gemm_multi(std::array{&L.wq, &L.wk, &L.wv}, h.data(), T, std::array{q.data(), k.data(), v.data()}, pool_);
+      per_token(T, [&](std::size_t t) {
         const std::uint32_t pos = pos0 + std::uint32_t(t);
         if (cfg_.qkv_bias()) {
           add_bias(q.row(t).data(), L.bq);
@@ -84,27 +84,32 @@ class Forward {
         }
         rope_neox(q.row(t).data(), cfg_.heads, hd, rope_.cos_row(pos), rope_.sin_row(pos));
         rope_neox(k.row(t).data(), cfg_.kv_heads, hd, rope_.cos_row(pos), rope_.sin_row(pos));
-        std::uint16_t* kc = kv_[il].k.data() + std::size_t(pos) * KD;  // append rotated K and V as f16
-        std::uint16_t* vc = kv_[il].v.data() + std::size_t(pos) * KD;
-        for (std::size_t i = 0; i < KD; ++i) {
-          kc[i] = numerics::f32_to_f16_bits(k(t, i));
-          vc[i] = numerics::f32_to_f16_bits(v(t, i));
+        to_f16(k.row(t).data(), kv_[il].k.data() + std::size_t(pos) * KD, KD);  // append rotated K and V as f16
+        to_f16(v.row(t).data(), kv_[il].v.data() + std::size_t(pos) * KD, KD);
+      });
+      // causal: position p sees 0..p. Work items are (position, head); one head's output
+      // does not depend on the others, so any split gives the same bits.
+      const std::size_t nh = cfg_.heads;
+      pool_.parallel_for(T * nh, 1, [&](std::size_t i0, std::size_t i1) {
+        for (std::size_t i = i0; i < i1;) {
+          const std::size_t t = i / nh, head = i % nh, h_end = std::min(nh, head + (i1 - i));
+          attention(q.row(t).data(), kv_[il], pos0 + t + 1, nh, cfg_.kv_heads, hd, att.row(t).data(), head, h_end);
+          i += h_end - head;
         }
-      }
-      pool_.parallel_for(T, 1, [&](std::size_t t0, std::size_t t1) {  // causal: position p sees 0..p
-        for (std::size_t t = t0; t < t1; ++t)
-          attention(q.row(t).data(), kv_[il], pos0 + t + 1, cfg_.heads, cfg_.kv_heads, hd, att.row(t).data());
       });
       gemm(L.wo, att.data(), T, o.data(), pool_);  // [T, hidden]
-      for (std::size_t t = 0; t < T; ++t) {
+      per_token(T, [&](std::size_t t) {
         add_inplace(x.row(t).data(), o.row(t).data(), H);
         rmsnorm(x.row(t).data(), f32_data(L.ffn_norm), H, cfg_.rms_eps, h.row(t).data());
-      }
-      gemm(L.gate, h.data(), T, g.data(), pool_);  // [T, ffn]
-      gemm(L.up, h.data(), T, u.data(), pool_);
-      for (std::size_t t = 0; t < T; ++t) swiglu(g.row(t).data(), u.row(t).data(), a.row(t).data(), F);
+      });
+      gemm_multi(std::array{&L.gate, &L.up}, h.data(), T, std::array{g.data(), u.data()}, pool_);  // [T, ffn]
+      pool_.parallel_for(T * F, 512, [&](std::size_t i0, std::size_t i1) {  // element-wise: any split
+        swiglu(g.data() + i0, u.data() + i0, a.data() + i0, i1 - i0);
+      });
       gemm(L.down, a.data(), T, o.data(), pool_);  // [T, hidden]
-      for (std::size_t t = 0; t < T; ++t) add_inplace(x.row(t).data(), o.row(t).data(), H);
+      pool_.parallel_for(T * H, 512, [&](std::size_t i0, std::size_t i1) {
+        add_inplace(x.data() + i0, o.data() + i0, i1 - i0);
+      });
     }
     const std::size_t first = all_logits ? 0 : T - 1, n_out = T - first;
     Rows hn(n_out, H);
@@ -115,6 +120,15 @@ class Forward {
   }
 
  private:
+  // fn(t) for every position, positions split across the pool (each one's values are
+  // computed alone, so the split does not matter).
+  template <class Fn>
+  void per_token(std::size_t T, const Fn& fn) {
+    pool_.parallel_for(T, 4, [&](std::size_t t0, std::size_t t1) {
+      for (std::size_t t = t0; t < t1; ++t) fn(t);
+    });
+  }
+
   model::Config cfg_;
   model::Weights w_;
   ops::RopeTable rope_;

@@ -6,10 +6,15 @@
 // activation block; for F32/F16/BF16 weights, the flushed product per element
 // with the float activation) are summed in the canonical order over
 // ops::kDotLanes lanes (numerics/reduce.hpp). Rows are split across threads.
+//
+// gemm() runs the x86 SIMD kernels (x86/kernels.hpp) when the CPU has AVX2 and
+// the portable loops below otherwise (or with QVK_CPU_ISA=portable); both give
+// the same bits: the portable loops are this contract written plainly.
 #pragma once
 
 #include <cstddef>
 #include <cstring>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,7 +28,9 @@
 #include "qvk/quant/f16.hpp"
 #include "qvk/quant/f32.hpp"
 #include "qvk/ref/block_dot.hpp"
+#include "qvk/ref/cpu_features.hpp"
 #include "qvk/ref/thread_pool.hpp"
+#include "qvk/ref/x86/kernels.hpp"
 
 namespace qvk::ref {
 
@@ -75,8 +82,8 @@ inline std::uint16_t load_u16(const std::byte* p, std::size_t i) {
 
 }  // namespace detail
 
-// X: B rows of w.cols floats; Y: B rows of w.rows floats.
-inline void gemm(const model::TensorView& w, const float* x, std::size_t B, float* y, ThreadPool& pool) {
+// The contract written plainly: decompose, block_dot, strided_sum.
+inline void gemm_portable(const model::TensorView& w, const float* x, std::size_t B, float* y, ThreadPool& pool) {
   using quant::Type;
   switch (w.type) {
     case Type::Q8_0: return detail::gemm_quantized<quant::Q8_0>(w, x, B, y, pool);
@@ -101,6 +108,40 @@ inline void gemm(const model::TensorView& w, const float* x, std::size_t B, floa
     default:
       throw std::invalid_argument("gemm: unsupported weight type " + std::string(quant::name(w.type)));
   }
+}
+
+// X: B rows of w.cols floats; Y: B rows of w.rows floats.
+inline void gemm(const model::TensorView& w, const float* x, std::size_t B, float* y, ThreadPool& pool) {
+  static_assert(ops::kDotLanes == 32, "the x86 kernels hold the 32 logical lanes in their vectors");
+#if defined(QVK_REF_HAVE_X86)
+  switch (cpu_isa()) {
+    case Isa::Avx512:
+      if (x86_avx512::gemm(w, x, B, y, pool)) return;
+      break;
+    case Isa::Avx2:
+      if (x86_avx2::gemm(w, x, B, y, pool)) return;
+      break;
+    default: break;
+  }
+#endif
+  gemm_portable(w, x, B, y, pool);
+}
+
+// gemm of several matrices on the same input X (e.g. the Q, K and V projections):
+// ys[i] = gemm(ws[i], X). The same bits as separate calls; faster when the x86
+// kernels can quantize X once and run all rows in one parallel pass.
+inline void gemm_multi(std::span<const model::TensorView* const> ws, const float* x, std::size_t B,
+                       std::span<float* const> ys, ThreadPool& pool) {
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() != Isa::Portable && ws.size() <= 8) {
+    model::TensorView w[8];
+    for (std::size_t i = 0; i < ws.size(); ++i) w[i] = *ws[i];
+    const bool done = cpu_isa() == Isa::Avx512 ? x86_avx512::gemm_multi(w, ys.data(), ws.size(), x, B, pool)
+                                               : x86_avx2::gemm_multi(w, ys.data(), ws.size(), x, B, pool);
+    if (done) return;
+  }
+#endif
+  for (std::size_t i = 0; i < ws.size(); ++i) gemm(*ws[i], x, B, ys[i], pool);
 }
 
 }  // namespace qvk::ref

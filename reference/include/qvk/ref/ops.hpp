@@ -2,9 +2,15 @@
 // pass, in the canonical arithmetic (docs/numerics.md). Every float op is
 // numerics::add/sub/mul (rounded, then the tiny-value flush); reductions use
 // numerics::strided_sum / tree_reduce with the lane counts of ops/plan.hpp.
+//
+// The definitions in namespace `portable` are the contract written plainly; the
+// public functions at the end run the x86 versions (x86/kernels_body.inc) when the
+// CPU has AVX2, which compute the same ops in the same order per value.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -19,6 +25,8 @@
 #include "qvk/numerics/rsqrt.hpp"
 #include "qvk/ops/plan.hpp"
 #include "qvk/quant/row.hpp"
+#include "qvk/ref/cpu_features.hpp"
+#include "qvk/ref/x86/kernels.hpp"
 
 namespace qvk::ref {
 
@@ -38,6 +46,13 @@ inline void embed(const model::TensorView& e, std::int32_t token, float* out) {
                         std::span<float>(out, e.cols));
   for (std::size_t i = 0; i < e.cols; ++i) out[i] = numerics::flush(out[i]);
 }
+
+// One KV-cache layer: f16 bits, [position][kv_heads · head_dim] for K (rotated) and V.
+struct KvLayer {
+  std::vector<std::uint16_t> k, v;
+};
+
+namespace portable {
 
 // RMSNorm: ss = Σ x² (kNormLanes); r = rsqrt(ss·(1/n) + eps); y = (x·r)·w.
 inline void rmsnorm(const float* x, const float* w, std::size_t n, float eps, float* y) {
@@ -77,11 +92,6 @@ inline void swiglu(const float* g, const float* u, float* out, std::size_t n) {
     out[i] = mul(mul(g[i], sig), u[i]);
   }
 }
-
-// One KV-cache layer: f16 bits, [position][kv_heads · head_dim] for K (rotated) and V.
-struct KvLayer {
-  std::vector<std::uint16_t> k, v;
-};
 
 // Attention for one query position over positions [0, n_pos) of one layer.
 // q: [heads][head_dim]; out: [heads][head_dim]. Per head (kv head = h / group):
@@ -137,6 +147,69 @@ inline void attention(const float* q, const KvLayer& kv, std::size_t n_pos, std:
     const float inv_l = numerics::recip(L);
     for (std::size_t i = 0; i < head_dim; ++i) out[h * head_dim + i] = mul(O[i], inv_l);
   }
+}
+
+}  // namespace portable
+
+// K and V rows of one position into the cache: f16 bits (numerics::f32_to_f16_bits).
+inline void to_f16(const float* x, std::uint16_t* out, std::size_t n) {
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() >= Isa::Avx2) return x86_avx2::to_f16(x, out, n);
+#endif
+  for (std::size_t i = 0; i < n; ++i) out[i] = numerics::f32_to_f16_bits(x[i]);
+}
+
+inline void rmsnorm(const float* x, const float* w, std::size_t n, float eps, float* y) {
+  static_assert(ops::kNormLanes == 32, "the x86 kernels sum over 32 lanes");
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() == Isa::Avx512) return x86_avx512::rmsnorm(x, w, n, eps, y);
+  if (cpu_isa() == Isa::Avx2) return x86_avx2::rmsnorm(x, w, n, eps, y);
+#endif
+  portable::rmsnorm(x, w, n, eps, y);
+}
+
+inline void add_inplace(float* x, const float* y, std::size_t n) {
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() >= Isa::Avx2) return x86_avx2::add_inplace(x, y, n);
+#endif
+  portable::add_inplace(x, y, n);
+}
+
+inline void add_bias(float* x, const model::TensorView& b) { portable::add_bias(x, b); }
+
+inline void rope_neox(float* x, std::size_t n_heads, std::size_t head_dim, const float* cos, const float* sin) {
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() >= Isa::Avx2) return x86_avx2::rope_neox(x, n_heads, head_dim, cos, sin);
+#endif
+  portable::rope_neox(x, n_heads, head_dim, cos, sin);
+}
+
+inline void swiglu(const float* g, const float* u, float* out, std::size_t n) {
+  std::size_t done = 0;
+#if defined(QVK_REF_HAVE_X86)
+  if (cpu_isa() == Isa::Avx512) done = x86_avx512::swiglu(g, u, out, n);
+  else if (cpu_isa() == Isa::Avx2) done = x86_avx2::swiglu(g, u, out, n);
+#endif
+  portable::swiglu(g + done, u + done, out + done, n - done);
+}
+
+// Heads [h0, h1) of attention (all heads by default); out holds all heads.
+inline void attention(const float* q, const KvLayer& kv, std::size_t n_pos, std::size_t heads, std::size_t kv_heads,
+                      std::size_t head_dim, float* out, std::size_t h0 = 0, std::size_t h1 = SIZE_MAX) {
+  static_assert(ops::kHeadDotLanes == 32, "the x86 kernels sum over 32 lanes");
+  h1 = std::min(h1, heads);
+#if defined(QVK_REF_HAVE_X86)
+  if (head_dim % 8 == 0) {
+    if (cpu_isa() == Isa::Avx512)
+      return x86_avx512::attention(q, kv.k.data(), kv.v.data(), n_pos, heads, kv_heads, head_dim, out, h0, h1);
+    if (cpu_isa() == Isa::Avx2)
+      return x86_avx2::attention(q, kv.k.data(), kv.v.data(), n_pos, heads, kv_heads, head_dim, out, h0, h1);
+  }
+#endif
+  if (h0 == 0 && h1 == heads) return portable::attention(q, kv, n_pos, heads, kv_heads, head_dim, out);
+  std::vector<float> all(heads * head_dim);
+  portable::attention(q, kv, n_pos, heads, kv_heads, head_dim, all.data());
+  std::copy(all.begin() + std::ptrdiff_t(h0 * head_dim), all.begin() + std::ptrdiff_t(h1 * head_dim), out + h0 * head_dim);
 }
 
 }  // namespace qvk::ref
