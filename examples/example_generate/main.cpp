@@ -82,13 +82,7 @@ int run(int argc, char** argv) {
     return 0;
   }
 
-  std::optional<runtime::Sampler> sampler_slot;
-  try {
-    sampler_slot.emplace(o.sampling);  // validates the sampling parameters
-  } catch (const std::invalid_argument& e) {
-    throw UsageError(std::string("sampling flags: ") + e.what());
-  }
-  runtime::Sampler& sampler = *sampler_slot;
+  runtime::Sampler sampler(o.sampling);  // parameters already validated by parse_options
   const std::uint32_t ctx = o.ctx.value_or(std::min<std::uint32_t>(4096, m.config.context_length));
   if (ctx > m.config.context_length)
     throw UsageError("--ctx " + std::to_string(ctx) + " exceeds the model's context of " +
