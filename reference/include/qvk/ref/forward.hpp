@@ -1,6 +1,11 @@
 // qvk/ref/forward.hpp — the Qwen2/Qwen3 forward pass on the CPU: the reference
 // interpreter that defines the bits, and the CPU backend of example_generate.
 //
+// An interpreter of the op list in qvk/runtime/schedule.hpp — the same list the
+// Vulkan runtime records — not a hand-written model: eval() walks the schedule
+// grouped into passes (steps.hpp) and runs each op with the reference functions
+// of ops.hpp / gemm.hpp.
+//
 // eval(tokens, pos0) runs T consecutive tokens. Every per-position value is
 // computed exactly as for a single token (the T vectors only share passes over
 // the weights), so logits do not depend on how a prompt is chunked.
@@ -13,6 +18,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <Eigen/Core>
@@ -23,6 +29,8 @@
 #include "qvk/ops/rope_table.hpp"
 #include "qvk/ref/gemm.hpp"
 #include "qvk/ref/ops.hpp"
+#include "qvk/ref/steps.hpp"
+#include "qvk/runtime/schedule.hpp"
 #include "qvk/ref/thread_pool.hpp"
 
 namespace qvk::ref {
@@ -34,7 +42,8 @@ class Forward {
  public:
   Forward(const model::ModelFile& m, std::uint32_t n_ctx, unsigned n_threads)
       : cfg_(m.config), w_(model::map_weights(m)), rope_(ops::make_rope_table(cfg_, n_ctx)), n_ctx_(n_ctx),
-        pool_(n_threads), kv_(cfg_.layers) {
+        pool_(n_threads), kv_(cfg_.layers), schedule_(checked(runtime::forward_schedule(cfg_, w_))),
+        steps_(group_steps(schedule_)) {
     if (n_ctx == 0) throw std::invalid_argument("context size must be > 0");
     const std::size_t per_layer = std::size_t(n_ctx) * cfg_.kv_dim();
     for (auto& l : kv_) {
@@ -47,6 +56,11 @@ class Forward {
   std::uint32_t n_ctx() const { return n_ctx_; }
   std::size_t kv_bytes() const { return kv_.size() * 2 * kv_.front().k.size() * sizeof(std::uint16_t); }
 
+  // The op list this interpreter runs (qvk/runtime/schedule.hpp) and how it
+  // groups it into passes (steps.hpp).
+  std::span<const runtime::Op> schedule() const { return schedule_; }
+  std::span<const Step> steps() const { return steps_; }
+
   // Runs tokens at positions pos0..pos0+T-1 and writes logits: for every
   // position (T × vocab) if `all_logits`, else for the last one only (vocab).
   void eval(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits, std::vector<float>& logits) {
@@ -55,78 +69,123 @@ class Forward {
     if (std::size_t(pos0) + T > n_ctx_)
       throw std::out_of_range("eval: positions " + std::to_string(pos0) + ".." + std::to_string(pos0 + T - 1) +
                               " exceed the context of " + std::to_string(n_ctx_));
-    const std::size_t H = cfg_.hidden, QD = cfg_.q_dim(), KD = cfg_.kv_dim(), F = cfg_.ffn, hd = cfg_.head_dim;
-    Rows x(T, H), h(T, H), q(T, QD), k(T, KD), v(T, KD), att(T, QD), o(T, H), g(T, F), u(T, F), a(T, F);
-
-    for (std::size_t t = 0; t < T; ++t) {  // [T, hidden]
-      if (tokens[t] < 0 || std::uint64_t(tokens[t]) >= cfg_.vocab)
-        throw std::out_of_range("eval: token id " + std::to_string(tokens[t]) + " outside the vocabulary of " +
+    for (std::int32_t t : tokens)
+      if (t < 0 || std::uint64_t(t) >= cfg_.vocab)
+        throw std::out_of_range("eval: token id " + std::to_string(t) + " outside the vocabulary of " +
                                 std::to_string(cfg_.vocab));
-      embed(w_.token_embd, tokens[t], x.row(t).data());
-    }
-    for (std::uint32_t il = 0; il < cfg_.layers; ++il) {
-      const model::LayerWeights& L = w_.layers[il];
-      per_token(T, [&](std::size_t t) { rmsnorm(x.row(t).data(), f32_data(L.attn_norm), H, cfg_.rms_eps, h.row(t).data()); });
-      // q: [T, heads·head_dim]; k, v: [T, kv_heads·head_dim]
-      gemm_multi(std::array{&L.wq, &L.wk, &L.wv}, h.data(), T, std::array{q.data(), k.data(), v.data()}, pool_);
-      per_token(T, [&](std::size_t t) {
-        const std::uint32_t pos = pos0 + std::uint32_t(t);
-        if (cfg_.qkv_bias()) {
-          add_bias(q.row(t).data(), L.bq);
-          add_bias(k.row(t).data(), L.bk);
-          add_bias(v.row(t).data(), L.bv);
-        }
-        if (cfg_.qk_norm()) {
-          for (std::size_t hh = 0; hh < cfg_.heads; ++hh)
-            rmsnorm(q.row(t).data() + hh * hd, f32_data(L.q_norm), hd, cfg_.rms_eps, q.row(t).data() + hh * hd);
-          for (std::size_t hh = 0; hh < cfg_.kv_heads; ++hh)
-            rmsnorm(k.row(t).data() + hh * hd, f32_data(L.k_norm), hd, cfg_.rms_eps, k.row(t).data() + hh * hd);
-        }
-        rope_neox(q.row(t).data(), cfg_.heads, hd, rope_.cos_row(pos), rope_.sin_row(pos));
-        rope_neox(k.row(t).data(), cfg_.kv_heads, hd, rope_.cos_row(pos), rope_.sin_row(pos));
-        to_f16(k.row(t).data(), kv_[il].k.data() + std::size_t(pos) * KD, KD);  // append rotated K and V as f16
-        to_f16(v.row(t).data(), kv_[il].v.data() + std::size_t(pos) * KD, KD);
-      });
-      // causal: position p sees 0..p. Work items are (position, head); one head's output
-      // does not depend on the others, so any split gives the same bits.
-      const std::size_t nh = cfg_.heads;
-      pool_.parallel_for(T * nh, 1, [&](std::size_t i0, std::size_t i1) {
-        for (std::size_t i = i0; i < i1;) {
-          const std::size_t t = i / nh, head = i % nh, h_end = std::min(nh, head + (i1 - i));
-          attention(q.row(t).data(), kv_[il], pos0 + t + 1, nh, cfg_.kv_heads, hd, att.row(t).data(), head, h_end);
-          i += h_end - head;
-        }
-      });
-      gemm(L.wo, att.data(), T, o.data(), pool_);  // [T, hidden]
-      per_token(T, [&](std::size_t t) {
-        add_inplace(x.row(t).data(), o.row(t).data(), H);
-        rmsnorm(x.row(t).data(), f32_data(L.ffn_norm), H, cfg_.rms_eps, h.row(t).data());
-      });
-      gemm_multi(std::array{&L.gate, &L.up}, h.data(), T, std::array{g.data(), u.data()}, pool_);  // [T, ffn]
-      pool_.parallel_for(T * F, 512, [&](std::size_t i0, std::size_t i1) {  // element-wise: any split
-        swiglu(g.data() + i0, u.data() + i0, a.data() + i0, i1 - i0);
-      });
-      gemm(L.down, a.data(), T, o.data(), pool_);  // [T, hidden]
-      pool_.parallel_for(T * H, 512, [&](std::size_t i0, std::size_t i1) {
-        add_inplace(x.data() + i0, o.data() + i0, i1 - i0);
-      });
-    }
-    const std::size_t first = all_logits ? 0 : T - 1, n_out = T - first;
-    Rows hn(n_out, H);
-    for (std::size_t t = first; t < T; ++t)
-      rmsnorm(x.row(t).data(), f32_data(w_.output_norm), H, cfg_.rms_eps, hn.row(t - first).data());
-    logits.resize(n_out * cfg_.vocab);
-    gemm(w_.lm_head, hn.data(), n_out, logits.data(), pool_);  // [n_out, vocab]
+    for (std::size_t b = 0; b < kRowBuffers; ++b) bufs_[b].resize(Eigen::Index(T), buf_width(runtime::Buf(b), cfg_));
+    Batch batch{tokens, pos0, all_logits ? 0 : T - 1, &logits};
+    for (const Step& st : steps_) run_step(st, batch);
   }
 
  private:
-  // fn(t) for every position, positions split across the pool (each one's values are
-  // computed alone, so the split does not matter).
-  template <class Fn>
-  void per_token(std::size_t T, const Fn& fn) {
-    pool_.parallel_for(T, 4, [&](std::size_t t0, std::size_t t1) {
-      for (std::size_t t = t0; t < t1; ++t) fn(t);
-    });
+  static constexpr std::size_t kRowBuffers = std::size_t(runtime::Buf::Logits);  // X..A; logits go to the caller
+
+  struct Batch {
+    std::span<const std::int32_t> tokens;
+    std::uint32_t pos0;
+    std::size_t first_logit_row;  // LmHead evaluates rows first_logit_row..T-1
+    std::vector<float>* logits;
+    std::size_t size() const { return tokens.size(); }
+  };
+
+  float* row(runtime::Buf b, std::size_t t) { return bufs_[std::size_t(b)].row(Eigen::Index(t)).data(); }
+  float* data(runtime::Buf b) { return bufs_[std::size_t(b)].data(); }
+
+  void run_step(const Step& st, const Batch& batch) {
+    const std::span<const runtime::Op> ops(schedule_.data() + st.begin, st.end - st.begin);
+    const std::size_t T = batch.size();
+    switch (st.kind) {
+      case StepKind::Embed: {
+        const auto& e = std::get<runtime::Embed>(ops[0]);
+        for (std::size_t t = 0; t < T; ++t) embed(e.table, batch.tokens[t], row(e.out, t));
+        break;
+      }
+      case StepKind::RowLocal:
+        // Positions split across the pool; each row's values are computed alone.
+        pool_.parallel_for(T, 4, [&](std::size_t t0, std::size_t t1) {
+          for (std::size_t t = t0; t < t1; ++t)
+            for (const runtime::Op& op : ops) std::visit([&](const auto& o) { row_op(o, t, batch.pos0 + std::uint32_t(t)); }, op);
+        });
+        break;
+      case StepKind::Gemms: {
+        std::array<const model::TensorView*, kMaxGemmGroup> ws{};
+        std::array<float*, kMaxGemmGroup> ys{};
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+          const auto& g = std::get<runtime::Gemm>(ops[i]);
+          ws[i] = &g.weight;
+          ys[i] = data(g.out);
+        }
+        const auto in = std::get<runtime::Gemm>(ops[0]).in;
+        if (ops.size() == 1)
+          gemm(*ws[0], data(in), T, ys[0], pool_);
+        else
+          gemm_multi(std::span(ws.data(), ops.size()), data(in), T, std::span(ys.data(), ops.size()), pool_);
+        break;
+      }
+      case StepKind::Attention: {
+        const auto& a = std::get<runtime::Attention>(ops[0]);
+        // Causal: position p sees 0..p. Work items are (position, head); one head's
+        // output does not depend on the others, so any split gives the same bits.
+        const std::size_t nh = cfg_.heads;
+        pool_.parallel_for(T * nh, 1, [&](std::size_t i0, std::size_t i1) {
+          for (std::size_t i = i0; i < i1;) {
+            const std::size_t t = i / nh, head = i % nh, h_end = std::min(nh, head + (i1 - i));
+            attention(row(a.q, t), kv_[a.layer], batch.pos0 + t + 1, nh, cfg_.kv_heads, cfg_.head_dim, row(a.out, t),
+                      head, h_end);
+            i += h_end - head;
+          }
+        });
+        break;
+      }
+      case StepKind::LmHead: {
+        const auto& l = std::get<runtime::LmHead>(ops[0]);
+        const std::size_t first = batch.first_logit_row, n_out = T - first, H = cfg_.hidden;
+        hn_.resize(Eigen::Index(n_out), Eigen::Index(H));
+        for (std::size_t t = first; t < T; ++t)
+          rmsnorm(row(l.in, t), f32_data(l.norm), H, cfg_.rms_eps, hn_.row(Eigen::Index(t - first)).data());
+        batch.logits->resize(n_out * cfg_.vocab);
+        gemm(l.weight, hn_.data(), n_out, batch.logits->data(), pool_);  // [n_out, vocab]
+        break;
+      }
+    }
+  }
+
+  // The row-local ops on row t (position pos).
+  void row_op(const runtime::RmsNorm& o, std::size_t t, std::uint32_t) {
+    rmsnorm(row(o.in, t), f32_data(o.weight), buf_width(o.in, cfg_), cfg_.rms_eps, row(o.out, t));
+  }
+  void row_op(const runtime::HeadNorm& o, std::size_t t, std::uint32_t) {
+    const std::size_t hd = cfg_.head_dim;
+    float* x = row(o.buf, t);
+    for (std::size_t h = 0; h < o.heads; ++h) rmsnorm(x + h * hd, f32_data(o.weight), hd, cfg_.rms_eps, x + h * hd);
+  }
+  void row_op(const runtime::AddBias& o, std::size_t t, std::uint32_t) { add_bias(row(o.buf, t), o.bias); }
+  void row_op(const runtime::Rope& o, std::size_t t, std::uint32_t pos) {
+    rope_neox(row(o.buf, t), o.heads, cfg_.head_dim, rope_.cos_row(pos), rope_.sin_row(pos));
+  }
+  void row_op(const runtime::KvAppend& o, std::size_t t, std::uint32_t pos) {  // rotated K and V as f16
+    const std::size_t KD = cfg_.kv_dim();
+    to_f16(row(o.k, t), kv_[o.layer].k.data() + std::size_t(pos) * KD, KD);
+    to_f16(row(o.v, t), kv_[o.layer].v.data() + std::size_t(pos) * KD, KD);
+  }
+  void row_op(const runtime::Add& o, std::size_t t, std::uint32_t) {
+    add_inplace(row(o.acc, t), row(o.in, t), buf_width(o.acc, cfg_));
+  }
+  void row_op(const runtime::SwiGlu& o, std::size_t t, std::uint32_t) {
+    swiglu(row(o.gate, t), row(o.up, t), row(o.out, t), buf_width(o.out, cfg_));
+  }
+  template <class Other>
+  [[noreturn]] void row_op(const Other&, std::size_t, std::uint32_t) {
+    throw std::logic_error("reference interpreter: op is not row-local");  // group_steps never does this
+  }
+
+  // The interpreter's preconditions on the schedule, checked once.
+  static std::vector<runtime::Op> checked(std::vector<runtime::Op> s) {
+    for (const runtime::Op& op : s)
+      if (const auto* g = std::get_if<runtime::Gemm>(&op); g && g->in == g->out)
+        throw std::invalid_argument("reference interpreter: in-place Gemm is not supported");
+    return s;
   }
 
   model::Config cfg_;
@@ -135,6 +194,10 @@ class Forward {
   std::uint32_t n_ctx_;
   ThreadPool pool_;
   std::vector<KvLayer> kv_;
+  std::vector<runtime::Op> schedule_;
+  std::vector<Step> steps_;
+  std::array<Rows, kRowBuffers> bufs_;
+  Rows hn_;
 };
 
 }  // namespace qvk::ref
