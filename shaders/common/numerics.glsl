@@ -1,5 +1,5 @@
 // shaders/common/numerics.glsl — GLSL mirror of include/qvk/numerics (flush.hpp,
-// rsqrt.hpp). Keep op for op identical to the C++: the property tests compare
+// rsqrt.hpp, recip.hpp, exp.hpp, half.hpp). Keep op for op identical to the C++: the property tests compare
 // bits. Every float op is `precise` (SPIR-V NoContraction; the build checks
 // it), and every result that can become tiny goes through qvk_flush.
 
@@ -60,3 +60,114 @@ float qvk_rsqrt(float x) {
   float y = qvk_rsqrt_reduced(m);
   return uintBitsToFloat(floatBitsToUint(y) - (uint(k) << 23));
 }
+
+// ---- numerics::recip (recip.hpp) ------------------------------------------
+const uint QVK_RECIP_MAGIC = 0x7ef311c3u;
+const int QVK_RECIP_NEWTON_STEPS = 3;
+
+// 1/m for m in [1, 2).
+float qvk_recip_unit(float m) {
+  float y = uintBitsToFloat(QVK_RECIP_MAGIC - floatBitsToUint(m));
+  for (int step = 0; step < QVK_RECIP_NEWTON_STEPS; ++step) {
+    precise float e = 1.0 - m * y;
+    precise float yn = y + y * e;
+    y = yn;
+  }
+  return y;
+}
+
+// NaN -> canonical NaN; ±inf -> ±0; |x| <= FLT_MIN -> ±inf; tiny results -> ±0.
+float qvk_recip(float x) {
+  uint bits = floatBitsToUint(x);
+  uint sign = bits & 0x80000000u;
+  uint mag = bits & 0x7fffffffu;
+  if (mag > 0x7f800000u) return uintBitsToFloat(QVK_CANONICAL_NAN);
+  if (mag == 0x7f800000u) return uintBitsToFloat(sign);
+  if (mag <= QVK_FLT_MIN_BITS) return uintBitsToFloat(sign | 0x7f800000u);
+  int exponent = int(mag >> 23);
+  float m = uintBitsToFloat((mag & 0x007fffffu) | 0x3f800000u);
+  uint r = floatBitsToUint(qvk_recip_unit(m));
+  int result_exponent = int(r >> 23) - exponent + 127;
+  uint result_mantissa = r & 0x007fffffu;
+  if (result_exponent < 1 || (result_exponent == 1 && result_mantissa == 0u)) return uintBitsToFloat(sign);
+  return uintBitsToFloat(sign | (uint(result_exponent) << 23) | result_mantissa);
+}
+
+// ---- numerics::exp (exp.hpp) -----------------------------------------------
+// Constants as bit patterns (the f32 values of exp.hpp), so no decimal parsing can differ;
+// macros because uintBitsToFloat is not a constant expression in GLSL 4.50.
+#define QVK_EXP_OVERFLOW uintBitsToFloat(0x42b17218u)   // 88.7228394
+#define QVK_EXP_UNDERFLOW uintBitsToFloat(0xc2aeac50u)  // -87.3365479
+#define QVK_LOG2E uintBitsToFloat(0x3fb8aa3bu)
+#define QVK_LN2_HI uintBitsToFloat(0x3f318000u)
+#define QVK_LN2_LO uintBitsToFloat(0xb95e8083u)
+
+// 2^k for -126 <= k <= 127.
+float qvk_pow2i(int k) { return uintBitsToFloat(uint(k + 127) << 23); }
+
+float qvk_exp(float x) {
+  x = qvk_flush(x);
+  uint b = floatBitsToUint(x);
+  if ((b & 0x7fffffffu) > 0x7f800000u) return uintBitsToFloat(QVK_CANONICAL_NAN);
+  if (x >= QVK_EXP_OVERFLOW) return uintBitsToFloat(0x7f800000u);
+  if (x <= QVK_EXP_UNDERFLOW) return 0.0;
+  float t = qvk_mul(x, QVK_LOG2E);
+  float at = uintBitsToFloat(floatBitsToUint(t) & 0x7fffffffu);
+  int n = int(at);  // truncation of |t|
+  if (qvk_sub(at, float(n)) >= 0.5) ++n;
+  if (t < 0.0) n = -n;
+  float fn = float(n);
+  float r = qvk_sub(qvk_sub(x, qvk_mul(fn, QVK_LN2_HI)), qvk_mul(fn, QVK_LN2_LO));
+  // Taylor coefficients 1/k!, k = 7..2, as in kExpCoeffs.
+  float p = uintBitsToFloat(0x39500d01u);
+  p = qvk_add(qvk_mul(p, r), uintBitsToFloat(0x3ab60b61u));
+  p = qvk_add(qvk_mul(p, r), uintBitsToFloat(0x3c088889u));
+  p = qvk_add(qvk_mul(p, r), uintBitsToFloat(0x3d2aaaabu));
+  p = qvk_add(qvk_mul(p, r), uintBitsToFloat(0x3e2aaaabu));
+  p = qvk_add(qvk_mul(p, r), 0.5);
+  p = qvk_add(qvk_mul(p, r), 1.0);
+  p = qvk_add(qvk_mul(p, r), 1.0);
+  int a = n / 2;  // truncates toward zero, as C++'s n / 2
+  return qvk_mul(qvk_mul(p, qvk_pow2i(a)), qvk_pow2i(n - a));
+}
+
+// ---- numerics::half (half.hpp): f16/bf16 conversions in integer code --------
+uint qvk_f32_to_f16_bits(float value) {
+  uint bits = floatBitsToUint(value);
+  uint sign = (bits >> 16) & 0x8000u;
+  uint mag = bits & 0x7fffffffu;
+  if (mag > 0x7f800000u) return sign | 0x7e00u | ((mag >> 13) & 0x03ffu);
+  if (mag >= 0x477ff000u) return sign | 0x7c00u;
+  if (mag >= 0x38800000u) {
+    uint h = (mag >> 13) - (112u << 10);
+    uint rest = mag & 0x1fffu;
+    if (rest > 0x1000u || (rest == 0x1000u && (h & 1u) != 0u)) ++h;
+    return sign | h;
+  }
+  if (mag <= 0x33000000u) return sign;
+  uint e = mag >> 23;
+  uint m = (mag & 0x007fffffu) | 0x00800000u;
+  uint shift = 126u - e;
+  uint h = m >> shift;
+  uint rest = m & ((1u << shift) - 1u);
+  uint half_ = 1u << (shift - 1u);
+  if (rest > half_ || (rest == half_ && (h & 1u) != 0u)) ++h;
+  return sign | h;
+}
+
+float qvk_f16_bits_to_f32(uint h) {
+  uint sign = (h & 0x8000u) << 16;
+  uint e = (h >> 10) & 0x1fu;
+  uint mant = h & 0x03ffu;
+  if (e == 0x1fu) return uintBitsToFloat(sign | 0x7f800000u | (mant << 13));
+  if (e != 0u) return uintBitsToFloat(sign | ((e + 112u) << 23) | (mant << 13));
+  if (mant == 0u) return uintBitsToFloat(sign);
+  uint fe = 113u;
+  while ((mant & 0x0400u) == 0u) {
+    mant <<= 1;
+    --fe;
+  }
+  return uintBitsToFloat(sign | (fe << 23) | ((mant & 0x03ffu) << 13));
+}
+
+float qvk_bf16_bits_to_f32(uint h) { return uintBitsToFloat(h << 16); }

@@ -12,17 +12,22 @@
 
 namespace qvk::ops {
 
-// Scalar types that may appear in push constants and storage buffers.
-enum class Scalar : std::uint8_t { U32, I32, F32 };
+// Scalar types that may appear in push constants and storage buffers
+// (U32x4, a uvec4, only in storage buffers: 16-byte loads for streaming kernels).
+enum class Scalar : std::uint8_t { U32, I32, F32, U32x4 };
 
 inline constexpr std::string_view glsl_name(Scalar s) {
   switch (s) {
     case Scalar::U32: return "uint";
     case Scalar::I32: return "int";
     case Scalar::F32: return "float";
+    case Scalar::U32x4: return "uvec4";
   }
   return "?";
 }
+
+// Bytes of one element (a binding's size is elements(problem)[i] · this).
+inline constexpr std::uint32_t scalar_bytes(Scalar s) { return s == Scalar::U32x4 ? 16 : 4; }
 
 // One specialization constant: GLSL name (UPPER_SNAKE), constant_id, value.
 // By convention the one named WORKGROUP_SIZE is also the local_size_x_id.

@@ -64,16 +64,25 @@ using Bindings = std::array<BufferRange, Op::kBindings.size()>;
 
 template <class Op>
 void record(Recorder& rec, VkCommandBuffer cmd, const Bindings<Op>& bindings, const typename Op::Problem& problem) {
-  if (!Op::valid(problem)) throw Error(std::string(Op::kVariant) + ": invalid problem");
+  if (!Op::valid(problem)) {
+    std::string why;  // a descriptor may say why (static std::string_view why_invalid(problem))
+    if constexpr (requires { Op::why_invalid(problem); }) why = ": " + std::string(Op::why_invalid(problem));
+    throw Error(std::string(Op::kVariant) + ": invalid problem" + why);
+  }
+  // A descriptor whose SPIR-V uses OpSDot says so (kNeedsIntegerDotProduct).
+  if constexpr (requires { Op::kNeedsIntegerDotProduct; })
+    if (Op::kNeedsIntegerDotProduct && !rec.device().features().integer_dot_product)
+      throw Error(std::string(Op::kVariant) + ": the device lacks shaderIntegerDotProduct (use a config without int_dot)");
   const auto elements = Op::elements(problem);
   std::array<VkDescriptorBufferInfo, Op::kBindings.size()> infos{};
   std::array<VkWriteDescriptorSet, Op::kBindings.size()> writes{};
   for (std::size_t i = 0; i < bindings.size(); ++i) {
     const BufferRange& b = bindings[i];
     if (!b.buffer) throw Error(std::string(Op::kVariant) + ": binding '" + std::string(Op::kBindings[i].name) + "' is null");
-    if (b.bytes != VK_WHOLE_SIZE && b.bytes < elements[i] * 4)  // every element type is 4 bytes so far
+    const std::uint64_t need = elements[i] * ops::scalar_bytes(Op::kBindings[i].element);
+    if (b.bytes != VK_WHOLE_SIZE && b.bytes < need)
       throw Error(std::string(Op::kVariant) + ": binding '" + std::string(Op::kBindings[i].name) + "' holds " +
-                  std::to_string(b.bytes) + " bytes, the problem needs " + std::to_string(elements[i] * 4));
+                  std::to_string(b.bytes) + " bytes, the problem needs " + std::to_string(need));
     infos[i] = {b.buffer, b.offset, b.bytes};
     writes[i] = make_struct<VkWriteDescriptorSet>(VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET);
     writes[i].dstBinding = Op::kBindings[i].index;
