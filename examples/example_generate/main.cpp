@@ -1,12 +1,22 @@
 // example_generate — loads a Qwen GGUF and streams generated text.
 //
-// Today the CPU reference interpreter runs the model (--device cpu); the
-// Vulkan runtime arrives with issue #5. Prefill runs the prompt in chunks of
-// kPrefillChunk tokens (one pass over the weights per chunk; the logits do not
-// depend on the chunking), then one token per step.
+// Two backends interpret the same forward schedule with the same bits: the
+// CPU reference (--device cpu) and the Vulkan runtime (--device vulkan,
+// runtime::VkForward). Prefill runs the prompt in chunks of kPrefillChunk
+// tokens (the CPU makes one pass over the weights per chunk, the GPU runs them
+// token by token; the logits do not depend on the chunking), then one token
+// per step. On the GPU, greedy sampling is an argmax on the device and only
+// the token id comes back; other sampling settings download the logits and
+// use the CPU sampler.
+#include "qvk/vk/volk_impl.hpp"  // this program's one copy of volk (before any other Vulkan header)
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -20,6 +30,7 @@
 #include "qvk/model/model_file.hpp"
 #include "qvk/ref/forward.hpp"
 #include "qvk/runtime/sampler.hpp"
+#include "qvk/runtime/vk_forward.hpp"
 #include "qvk/tokenizer/chat_template.hpp"
 #include "qvk/tokenizer/stream_decoder.hpp"
 #include "qvk/tokenizer/tokenizer.hpp"
@@ -57,6 +68,28 @@ void prefault(const model::ModelFile& m, bool show) {
   if (sum == 0xffffffffu) std::fputc(' ', stderr);  // keeps the reads from being optimized away
 }
 
+// QVK_PROFILE: one more greedy decode step with a timestamp around every
+// dispatch, summed per kernel variant, on stderr (it writes the KV row of an
+// unused position).
+void profile(runtime::VkForward& gpu, std::int32_t token, std::uint32_t pos) {
+  const std::vector<vk::OpTime> times = gpu.profile_step(token, pos);
+  std::map<std::string, std::pair<int, double>> by_variant;
+  double total = 0;
+  for (const vk::OpTime& t : times) {
+    auto& v = by_variant[t.name];
+    ++v.first;
+    v.second += t.ns;
+    total += t.ns;
+  }
+  std::vector<std::pair<std::string, std::pair<int, double>>> rows(by_variant.begin(), by_variant.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+  std::fprintf(stderr, "profile of one greedy decode step: %zu dispatches, %.1f us of kernel time\n", times.size(),
+               total / 1e3);
+  for (const auto& [name, v] : rows)
+    std::fprintf(stderr, "  %-32s %4d x  %9.1f us  %5.1f%%\n", name.c_str(), v.first, v.second / 1e3,
+                 100.0 * v.second / total);
+}
+
 int run(int argc, char** argv) {
   bool help = false;
   example::Options o = example::parse_options(argc, argv, help);
@@ -64,10 +97,18 @@ int run(int argc, char** argv) {
     std::fputs(example::kUsage, stdout);
     return 0;
   }
-  if (o.device == "vulkan")
-    throw UsageError("--device vulkan: the Vulkan runtime is not built yet (issue #5); use --device cpu");
-
   const auto t_load = Clock::now();
+  // The device first: a machine without a usable Vulkan device fails before anything is loaded.
+  const bool vulkan = o.device == "vulkan";
+  std::unique_ptr<vk::Device> device;
+  if (vulkan && !o.tokenize_file) {
+    try {
+      device = std::make_unique<vk::Device>();  // QVK_DEVICE picks it
+    } catch (const vk::Error& e) {
+      throw std::runtime_error(std::string("--device vulkan: no usable Vulkan device (") + e.what() +
+                               "); use --device cpu");
+    }
+  }
   const std::filesystem::path path = o.model ? std::filesystem::path(*o.model) : example::ensure_default_model(o.threads);
   if (o.model && !std::filesystem::exists(path)) throw UsageError("--model: no such file '" + path.string() + "'");
   const model::ModelFile m = model::open_model(path);
@@ -112,24 +153,56 @@ int run(int argc, char** argv) {
   };
 
   prefault(m, !o.json);
-  ref::Forward fwd(m, ctx, o.threads);
+  std::unique_ptr<ref::Forward> cpu;
+  std::unique_ptr<runtime::VkForward> gpu;
+  if (vulkan) {
+    gpu = std::make_unique<runtime::VkForward>(m, ctx, *device);
+  } else {
+    cpu = std::make_unique<ref::Forward>(m, ctx, o.threads);
+  }
   const double load_s = since(t_load);
-  if (!o.json)
-    std::fprintf(stderr, "model %s: %s, %u layers, hidden %u, vocab %u, %.1f MB; cpu, %u threads, ctx %u\n",
-                 path.c_str(), std::string(model::arch_name(m.config.arch)).c_str(), m.config.layers, m.config.hidden,
-                 m.config.vocab, static_cast<double>(m.file.file_size()) / 1e6, o.threads, ctx);
+  const double mb = 1e6;
+  const std::string device_name = vulkan ? device->features().name : "cpu";
+  const std::uint64_t gpu_bytes = vulkan ? gpu->weight_bytes() + gpu->kv_bytes() + gpu->scratch_bytes() : 0;
+  if (!o.json) {
+    std::fprintf(stderr, "model %s: %s, %u layers, hidden %u, vocab %u, %.1f MB; ", path.c_str(),
+                 std::string(model::arch_name(m.config.arch)).c_str(), m.config.layers, m.config.hidden, m.config.vocab,
+                 static_cast<double>(m.file.file_size()) / mb);
+    if (vulkan)
+      std::fprintf(stderr, "vulkan, %s, ctx %u, GPU memory %.1f MB (weights %.1f + KV %.1f + scratch %.1f)\n",
+                   device_name.c_str(), ctx, double(gpu_bytes) / mb, double(gpu->weight_bytes()) / mb,
+                   double(gpu->kv_bytes()) / mb, double(gpu->scratch_bytes()) / mb);
+    else
+      std::fprintf(stderr, "cpu, %u threads, ctx %u\n", o.threads, ctx);
+  }
+  // The GPU picks greedy tokens itself when the sampler's choice is the plain
+  // argmax of the logits (runtime::greedy_token): greedy and no repetition penalty.
+  const runtime::SamplerParams& sp = sampler.params();
+  const bool gpu_greedy = vulkan && sampler.config().greedy && (sp.repeat_penalty == 1.0f || sp.repeat_last_n <= 0);
+  auto eval = [&](std::span<const std::int32_t> toks, std::uint32_t pos0, std::vector<float>& out) {
+    if (vulkan)
+      gpu->eval(toks, pos0, dump != nullptr, out);
+    else
+      cpu->eval(toks, pos0, dump != nullptr, out);
+  };
 
   std::vector<std::int32_t> history(prompt);
   std::vector<float> logits;
+  std::int32_t gpu_next = -1;  // gpu_greedy: the token the GPU picked after the last evaluated position
   const auto t_prefill = Clock::now();
   for (std::size_t i = 0; i < prompt.size(); i += kPrefillChunk) {
     const std::size_t n = std::min(kPrefillChunk, prompt.size() - i);
-    fwd.eval(std::span(prompt).subspan(i, n), static_cast<std::uint32_t>(i), dump != nullptr, logits);
+    const auto chunk = std::span(prompt).subspan(i, n);
+    if (gpu_greedy)
+      gpu_next = gpu->eval_greedy(chunk, static_cast<std::uint32_t>(i), dump != nullptr, dump ? &logits : nullptr);
+    else
+      eval(chunk, static_cast<std::uint32_t>(i), logits);
     write_rows(logits);
   }
   const double prefill_s = since(t_prefill);
   const std::size_t V = m.config.vocab;
-  std::span<const float> last(logits.data() + logits.size() - V, V);
+  std::span<const float> last = logits.size() >= V ? std::span<const float>(logits.data() + logits.size() - V, V)
+                                                   : std::span<const float>();
 
   if (!o.json) {
     std::fputs(text.c_str(), stdout);
@@ -140,7 +213,7 @@ int run(int argc, char** argv) {
   std::string stop = "length";
   const auto t_decode = Clock::now();
   for (;;) {
-    const std::int32_t id = sampler.sample(last, history);
+    const std::int32_t id = gpu_greedy ? gpu_next : sampler.sample(last, history);
     ++n_gen;
     history.push_back(id);
     const bool eog = tok.is_eog(id);
@@ -157,26 +230,50 @@ int run(int argc, char** argv) {
     if (eog) stop = "eog";
     if (final_token) break;
     const std::int32_t step[1] = {id};
-    fwd.eval(step, static_cast<std::uint32_t>(history.size() - 1), false, logits);
+    const auto pos = static_cast<std::uint32_t>(history.size() - 1);
+    if (gpu_greedy)
+      gpu_next = gpu->eval_greedy(step, pos, false, dump ? &logits : nullptr);
+    else if (vulkan)
+      gpu->eval(step, pos, false, logits);
+    else
+      cpu->eval(step, pos, false, logits);
     ++n_decoded;
-    write_rows(logits);
-    last = std::span<const float>(logits.data(), V);
+    if (dump) write_rows(logits);
+    if (!gpu_greedy) last = std::span<const float>(logits.data(), V);
   }
   const double decode_s = since(t_decode);
   if (!o.json) std::fputs("\n", stdout);
+  if (vulkan && std::getenv("QVK_PROFILE"))
+    profile(*gpu, history.back(), static_cast<std::uint32_t>(history.size() - 1));
   if (dump && std::fclose(dump) != 0) throw std::runtime_error("--dump-logits: close failed");
 
   const double prefill_tps = static_cast<double>(prompt.size()) / prefill_s;
   const double decode_tps = n_decoded > 0 ? n_decoded / decode_s : 0.0;
+  auto mbs = [](std::uint64_t bytes) { return std::to_string((bytes + 500000) / 1000000); };
+  const std::string device_line =
+      vulkan ? "vulkan, " + device_name + ", GPU memory " + mbs(gpu_bytes) + " MB (weights " +
+                   mbs(gpu->weight_bytes()) + " + KV " + mbs(gpu->kv_bytes()) + " + scratch " +
+                   mbs(gpu->scratch_bytes()) + ")"
+             : "cpu";
+  std::string where;  // the device fields of the --json summary
+  if (vulkan)
+    where = "\"device\":\"vulkan\",\"device_name\":" + tools::json_string(device_name) +
+            ",\"gpu_memory_bytes\":" + std::to_string(gpu_bytes) + ",\"weight_bytes\":" +
+            std::to_string(gpu->weight_bytes()) + ",\"kv_bytes\":" + std::to_string(gpu->kv_bytes()) +
+            ",\"scratch_bytes\":" + std::to_string(gpu->scratch_bytes()) + ",\"gpu_sampling\":" +
+            (gpu_greedy ? "true" : "false");
+  else
+    where = "\"device\":\"cpu\",\"threads\":" + std::to_string(o.threads);
   if (o.json)
-    std::printf("{\"summary\":{\"model\":%s,\"device\":\"cpu\",\"threads\":%u,\"prompt_tokens\":%zu,"
+    std::printf("{\"summary\":{\"model\":%s,%s,\"prompt_tokens\":%zu,"
                 "\"generated_tokens\":%u,\"stop\":\"%s\",\"load_s\":%.3f,\"prefill_s\":%.3f,\"prefill_tok_s\":%.2f,"
                 "\"decode_s\":%.3f,\"decode_tok_s\":%.2f}}\n",
-                tools::json_string(path.string()).c_str(), o.threads, prompt.size(), n_gen, stop.c_str(), load_s,
+                tools::json_string(path.string()).c_str(), where.c_str(), prompt.size(), n_gen, stop.c_str(), load_s,
                 prefill_s, prefill_tps, decode_s, decode_tps);
   else
-    std::fprintf(stderr, "\nload %.2f s | prefill %zu tokens, %.1f tok/s | decode %u tokens, %.1f tok/s | stop: %s\n",
-                 load_s, prompt.size(), prefill_tps, n_gen, decode_tps, stop.c_str());
+    std::fprintf(stderr,
+                 "\nload %.2f s | prefill %zu tokens, %.1f tok/s | decode %u tokens, %.1f tok/s | stop: %s | device %s\n",
+                 load_s, prompt.size(), prefill_tps, n_gen, decode_tps, stop.c_str(), device_line.c_str());
   return 0;
 }
 

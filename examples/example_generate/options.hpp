@@ -30,8 +30,12 @@ Generates text with a Qwen2/Qwen3 GGUF, streaming it to stdout.
   --min-p P             drop tokens below P x the top probability (default 0.05; 0 = off)
   --repeat-penalty R    penalty for tokens of the last 64 (default 1.0 = off)
   --seed S              sampling seed (default 0): same seed, same tokens
-  --device D            cpu (default) or vulkan (not built yet)
-  --threads N           CPU threads (default: all cores)
+  --device D            cpu (default: the reference interpreter) or vulkan (the GPU
+                        runtime, same logits bit for bit; QVK_DEVICE picks the GPU).
+                        On vulkan, greedy sampling (--temp 0 or --top-k 1, without
+                        --repeat-penalty) runs on the GPU; other settings copy the
+                        logits back and sample on the CPU
+  --threads N           CPU threads (default: all cores; --device cpu only)
   --ctx N               context size in tokens (default: min(4096, model's))
   --json                one JSON object per generated token, then a summary object
   --dump-logits FILE    write raw little-endian float32 logits, one row of n_vocab per
@@ -41,7 +45,10 @@ Generates text with a Qwen2/Qwen3 GGUF, streaming it to stdout.
   --no-parse-special    with --tokenize-file: treat <|...|> control tokens as text
   -h, --help            this text
 
-Environment: QVK_DEFAULT_MODEL overrides the default model path.
+Environment: QVK_DEFAULT_MODEL overrides the default model path; QVK_DEVICE (a device
+index or name substring, e.g. H100 or llvmpipe) picks the Vulkan device, QVK_VALIDATION=1
+enables the Vulkan validation layer, QVK_PROFILE=1 (--device vulkan) prints the GPU time of one
+decode step per kernel at the end.
 Exit status: 0 success, 1 runtime error (bad model file, ...), 2 bad usage.
 )";
 

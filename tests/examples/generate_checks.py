@@ -144,7 +144,6 @@ def check_usage_errors(c):
         (["--model", m, "--prompt", "hi", "-n", "0"], 2, ["-n"]),
         (["--model", m, "--prompt", "hi", "-n", "x"], 2, ["-n expects"]),
         (["--model", m, "--prompt", "hi", "--threads", "0"], 2, ["--threads"]),
-        (["--model", m, "--prompt", "hi", "--device", "vulkan"], 2, ["--device vulkan", "not built yet"]),
         (["--model", m, "--prompt", "hi", "--device", "tpu"], 2, ["--device", "tpu"]),
         (["--model", m, "--prompt", "hi", "--think"], 2, ["--think", "--chat"]),
         (["--model", m, "--prompt", "hi", "--no-think"], 2, ["--no-think", "--chat"]),

@@ -1,0 +1,455 @@
+// qvk/runtime/vk_forward.hpp — the Qwen2/Qwen3 forward pass on a Vulkan
+// device: the Vulkan interpreter of runtime::forward_schedule, with the
+// interface of the CPU reference (ref::Forward) and its bits.
+//
+// Construction uploads every weight as stored (vk_weights.hpp), allocates the
+// f16 KV cache ([n_ctx][kv_dim] per layer and K/V, the reference's layout) and
+// the RoPE tables, and lowers the schedule to commands (vk_program.hpp).
+//
+// A step is one token at one position: the host writes (token, position) into
+// a staging buffer, and ONE vkQueueSubmit runs the whole step: copy them into
+// device words, every dispatch of the schedule, and (when asked) the LM head,
+// the greedy argmax and the copies back. Nothing returns to the host inside a
+// step. Prefill runs token by token (T = 1 steps); the logits of a position do
+// not depend on that (the reference is batch-invariant), so they equal
+// ref::Forward's bit for bit however the caller chunks its eval() calls.
+//
+// Replay (the default): the token and the position are read from device
+// words (EmbedRow, RopeNeox, KvAppend and attention in their Buffer forms), so
+// a step's command buffer does not depend on the token or the position: it is
+// recorded ONCE per set of outputs (none / logits / greedy token / both) and
+// resubmitted every step. Attention's geometry then covers the whole cache
+// (chunks past the position exit at once). VkForwardOptions::replay = false
+// records every step afresh instead, with attention's n_pos as a push
+// constant and only the chunks in use dispatched; the command buffer of the
+// likely next step is recorded while the GPU runs the current one. Same
+// commands otherwise, same bits.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "qvk/model/model_file.hpp"
+#include "qvk/model/weights.hpp"
+#include "qvk/ops/argmax.hpp"
+#include "qvk/ops/rope_table.hpp"
+#include "qvk/runtime/schedule.hpp"
+#include "qvk/runtime/vk_kernels.hpp"
+#include "qvk/runtime/vk_program.hpp"
+#include "qvk/runtime/vk_scratch.hpp"
+#include "qvk/runtime/vk_weights.hpp"
+#include "qvk/vk/buffer.hpp"
+#include "qvk/vk/device.hpp"
+#include "qvk/vk/error.hpp"
+#include "qvk/vk/pipeline_cache.hpp"
+#include "qvk/vk/record.hpp"
+#include "qvk/vk/timestamps.hpp"
+
+namespace qvk::runtime {
+
+struct VkForwardOptions {
+  enum class IntDot { Auto, On, Off };
+  bool replay = true;                    // record a step once and resubmit it (see above); false: per token
+  bool fuse_residual = true;             // Add + RmsNorm as one RmsNorm<.., AddResidual> dispatch
+  bool stack_gemms = true;               // same-type Q/K/V (gate/up) GEMVs as one dispatch
+  bool merge_rope = true;                // the Q and K RoPEs as one dispatch
+  IntDot int_dot = IntDot::Auto;         // Auto: the OpSDot GEMVs where packed int8 dot is accelerated
+  std::filesystem::path pipeline_cache;  // optional VkPipelineCache file
+};
+
+class VkForward {
+ public:
+  VkForward(const model::ModelFile& m, std::uint32_t n_ctx, vk::Device& device, VkForwardOptions options = {})
+      : dev_(device),
+        opt_(options),
+        pipelines_(device, options.pipeline_cache),
+        rec_(device, pipelines_),
+        cfg_(m.config),
+        w_(model::map_weights(m)),
+        n_ctx_(n_ctx),
+        weights_(device),
+        scratch_(device) {
+    if (n_ctx == 0) throw std::invalid_argument("context size must be > 0");
+    check_device();
+    upload_constants();
+    lower(runtime::forward_schedule(cfg_, w_));
+    recorded_.reserve(kRecordedMax);
+    // Pipelines are created as commands are recorded: record the usual steps
+    // (prefill without logits, greedy, logits) now, so loading pays the compiles.
+    for (const auto& [logits, argmax] : {std::pair{false, false}, std::pair{false, true}, std::pair{true, false}})
+      recorded(key_for(0, logits, argmax), VK_NULL_HANDLE);
+    auto fi = vk::make_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
+    vk::check(dev_.fn().vkCreateFence(dev_.handle(), &fi, nullptr, &fence_), "vkCreateFence");
+  }
+  VkForward(const VkForward&) = delete;
+  VkForward& operator=(const VkForward&) = delete;
+  ~VkForward() {
+    const auto& fn = dev_.fn();
+    fn.vkQueueWaitIdle(dev_.queue());
+    std::vector<VkCommandBuffer> all;
+    for (const Recorded& r : recorded_) all.push_back(r.cb);
+    if (!all.empty())
+      fn.vkFreeCommandBuffers(dev_.handle(), dev_.command_pool(), std::uint32_t(all.size()), all.data());
+    if (fence_) fn.vkDestroyFence(dev_.handle(), fence_, nullptr);
+  }
+
+  const model::Config& config() const { return cfg_; }
+  std::uint32_t n_ctx() const { return n_ctx_; }
+  const vk::Device& device() const { return dev_; }
+
+  // Device memory: weights as stored, the f16 KV cache, and everything else
+  // (activations, RoPE tables, argmax words, the host-visible staging buffer).
+  std::uint64_t weight_bytes() const { return weights_.bytes(); }
+  std::uint64_t kv_bytes() const { return kv_bytes_; }
+  std::uint64_t scratch_bytes() const { return scratch_.bytes() + constant_bytes_; }
+
+  // The lowered program (In, Body, LmHead, Argmax, LogitsOut commands), the
+  // dispatches of the last step run (for a greedy decode step: the whole
+  // model, the LM head and the two argmax passes) and the command buffers
+  // recorded so far (replay: one per set of outputs, whatever the step count).
+  std::span<const VkCommand> commands() const { return commands_; }
+  std::uint64_t last_step_dispatches() const { return last_step_dispatches_; }
+  std::uint64_t recordings() const { return recordings_; }
+
+  // As ref::Forward::eval: tokens at positions pos0..pos0+T-1; logits of every
+  // position (T × vocab) if all_logits, else of the last one (vocab).
+  void eval(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits, std::vector<float>& logits) {
+    check_batch(tokens, pos0);
+    const std::size_t T = tokens.size(), V = cfg_.vocab;
+    logits.resize((all_logits ? T : 1) * V);
+    for (std::size_t t = 0; t < T; ++t) {
+      float* row = all_logits ? logits.data() + t * V : (t + 1 == T ? logits.data() : nullptr);
+      step(tokens[t], pos0 + std::uint32_t(t), row, nullptr);
+    }
+  }
+
+  // eval() whose last position also picks the greedy token on the GPU
+  // (runtime::greedy_token of its logits); only that id comes back unless
+  // `logits` is given (then filled exactly as eval() fills it).
+  std::int32_t eval_greedy(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits,
+                           std::vector<float>* logits) {
+    check_batch(tokens, pos0);
+    const std::size_t T = tokens.size(), V = cfg_.vocab;
+    if (logits) logits->resize((all_logits ? T : 1) * V);
+    std::int32_t id = -1;
+    for (std::size_t t = 0; t < T; ++t) {
+      const bool last = t + 1 == T;
+      float* row = !logits ? nullptr : all_logits ? logits->data() + t * V : (last ? logits->data() : nullptr);
+      step(tokens[t], pos0 + std::uint32_t(t), row, last ? &id : nullptr);
+    }
+    return id;
+  }
+
+  // One step recorded alone with a timestamp around every dispatch (for
+  // profiling: the KV row of `pos` is written as by a normal step). Returns
+  // the GPU time of each dispatch, in order: a greedy decode step's work.
+  std::vector<vk::OpTime> profile_step(std::int32_t token, std::uint32_t pos) {
+    check_batch(std::span<const std::int32_t>(&token, 1), pos);
+    write_inputs(token, pos);
+    vk::Timestamps ts(dev_, 4096);
+    rec_.set_timestamps(&ts);
+    try {
+      vk::submit_and_wait(dev_, [&](VkCommandBuffer cmd) {
+        ts.reset(cmd);
+        for (const VkCommand& c : commands_)
+          if (c.phase != VkPhase::LogitsOut) c.record(rec_, cmd, VkStepArgs{pos + 1});
+      });
+    } catch (...) {
+      rec_.set_timestamps(nullptr);
+      throw;
+    }
+    rec_.set_timestamps(nullptr);
+    return ts.results();
+  }
+
+ private:
+  // ---- construction
+  void check_device() {
+    const vk::DeviceFeatures& f = dev_.features();
+    if (f.max_workgroup_invocations < 256)
+      throw vk::Error("device '" + f.name + "' allows " + std::to_string(f.max_workgroup_invocations) +
+                      " invocations per workgroup; the runtime needs 256");
+    if (!vkk::attention_head_dim_supported(cfg_.head_dim))
+      throw std::invalid_argument("vulkan runtime: head_dim " + std::to_string(cfg_.head_dim) +
+                                  " has no attention kernel (64, 128 or 256)");
+    if (cfg_.heads % cfg_.kv_heads != 0 || cfg_.heads / cfg_.kv_heads > vkk::kAttnMaxGroup)
+      throw std::invalid_argument("vulkan runtime: " + std::to_string(cfg_.heads / cfg_.kv_heads) +
+                                  " query heads per kv head (the attention kernel takes up to " +
+                                  std::to_string(vkk::kAttnMaxGroup) + ")");
+    const std::uint32_t shared = cfg_.head_dim == 64 ? ops::AttentionChunks<64, 128, vkk::kAttnMaxGroup>::kSharedBytes
+                                 : cfg_.head_dim == 128
+                                     ? ops::AttentionChunks<128, 128, vkk::kAttnMaxGroup>::kSharedBytes
+                                     : ops::AttentionChunks<256, 128, vkk::kAttnMaxGroup>::kSharedBytes;
+    if (f.max_shared_memory < shared)
+      throw vk::Error("device '" + f.name + "' has " + std::to_string(f.max_shared_memory) +
+                      " bytes of shared memory; attention at head_dim " + std::to_string(cfg_.head_dim) + " needs " +
+                      std::to_string(shared));
+    int_dot_ = opt_.int_dot == VkForwardOptions::IntDot::On ||
+               (opt_.int_dot == VkForwardOptions::IntDot::Auto && f.int8_packed_dot_accelerated);
+    if (int_dot_ && !f.integer_dot_product)
+      throw vk::Error("device '" + f.name + "' lacks shaderIntegerDotProduct (asked for the OpSDot GEMVs)");
+    VkPhysicalDeviceProperties props{};
+    vkGetPhysicalDeviceProperties(dev_.physical(), &props);
+    align_ = std::max<std::uint64_t>(4, props.limits.minStorageBufferOffsetAlignment);
+  }
+
+  void upload_constants() {
+    const std::uint64_t kv_layer = std::uint64_t(n_ctx_) * cfg_.kv_dim() * 2;
+    if (kv_layer > dev_.features().max_storage_buffer_range)
+      throw vk::Error("a KV-cache layer of " + std::to_string(kv_layer) + " bytes (context " + std::to_string(n_ctx_) +
+                      ") exceeds the device's maxStorageBufferRange of " +
+                      std::to_string(dev_.features().max_storage_buffer_range));
+    for (std::uint32_t l = 0; l < cfg_.layers; ++l) {
+      kv_k_.emplace_back(dev_, kv_layer);
+      kv_v_.emplace_back(dev_, kv_layer);
+    }
+    kv_bytes_ = 2ull * cfg_.layers * kv_layer;
+    const ops::RopeTable rope = ops::make_rope_table(cfg_, n_ctx_);
+    rope_cos_ = vk::Buffer(dev_, rope.cos.size() * 4);
+    rope_sin_ = vk::Buffer(dev_, rope.sin.size() * 4);
+    vk::upload(dev_, rope_cos_, std::span<const float>(rope.cos));
+    vk::upload(dev_, rope_sin_, std::span<const float>(rope.sin));
+    token_ = vk::Buffer(dev_, 16);
+    position_ = vk::Buffer(dev_, 16);
+    argmax_out_ = vk::Buffer(dev_, 16);
+    argmax_partial_ = vk::Buffer(dev_, 8ull * ops::argmax_partials(cfg_.vocab));
+    staging_ = vk::Buffer(dev_, kStagingLogits + 4ull * cfg_.vocab, vk::Buffer::Kind::Staging);
+    constant_bytes_ = rope_cos_.size() + rope_sin_.size() + token_.size() + position_.size() + argmax_out_.size() +
+                      argmax_partial_.size() + staging_.size();
+  }
+
+  void lower(const std::vector<Op>& schedule) {
+    VkProgramInputs in;
+    in.kv_capacity = n_ctx_;
+    for (std::uint32_t l = 0; l < cfg_.layers; ++l) {
+      in.k_cache.push_back(vk::whole(kv_k_[l]));
+      in.v_cache.push_back(vk::whole(kv_v_[l]));
+    }
+    in.rope_cos = vk::whole(rope_cos_);
+    in.rope_sin = vk::whole(rope_sin_);
+    in.token = vk::whole(token_);
+    in.position = vk::whole(position_);
+    VkProgramOptions po;
+    po.fuse_residual = opt_.fuse_residual;
+    po.stack_gemms = opt_.stack_gemms;
+    po.merge_rope = opt_.merge_rope;
+    po.int_dot = int_dot_;
+    po.attention_from_buffer = opt_.replay;
+    VkProgram p = VkLowering(cfg_, in, weights_, scratch_, po, align_).lower(schedule);
+    logits_ = p.logits;
+
+    const VkBuffer staging = staging_.handle(), tok = token_.handle(), pos = position_.handle();
+    const vk::Device* d = &dev_;
+    commands_.push_back({VkPhase::In, false, "inputs", [=](vk::Recorder&, VkCommandBuffer cmd, const VkStepArgs&) {
+                           vk::full_barrier(*d, cmd);  // the previous step's reads of these words are done
+                           const VkBufferCopy t{kStagingToken, 0, 4}, q{kStagingPosition, 0, 4};
+                           d->fn().vkCmdCopyBuffer(cmd, staging, tok, 1, &t);
+                           d->fn().vkCmdCopyBuffer(cmd, staging, pos, 1, &q);
+                         }});
+    for (VkCommand& c : p.commands) {
+      per_token_ |= c.per_token;
+      commands_.push_back(std::move(c));
+    }
+    const vk::BufferRange logits = logits_, partial = vk::whole(argmax_partial_), out = vk::whole(argmax_out_);
+    const VkBuffer out_buf = argmax_out_.handle();
+    const std::uint32_t vocab = cfg_.vocab;
+    commands_.push_back(
+        {VkPhase::Argmax, false, "argmax", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
+           vk::record<ops::ArgmaxPartial<vkk::kArgmaxWorkgroup>>(rec, cmd, {logits, partial}, {vocab});
+           vk::record<ops::ArgmaxFinal<vkk::kArgmaxWorkgroup>>(rec, cmd, {partial, out}, {vocab});
+           to_transfer(*d, cmd);
+           const VkBufferCopy c{0, kStagingArgmax, 8};
+           d->fn().vkCmdCopyBuffer(cmd, out_buf, staging, 1, &c);
+           to_host(*d, cmd);
+         }});
+    commands_.push_back(
+        {VkPhase::LogitsOut, false, "logits out", [=](vk::Recorder&, VkCommandBuffer cmd, const VkStepArgs&) {
+           to_transfer(*d, cmd);
+           const VkBufferCopy c{logits.offset, kStagingLogits, 4ull * vocab};
+           d->fn().vkCmdCopyBuffer(cmd, logits.buffer, staging, 1, &c);
+           to_host(*d, cmd);
+         }});
+  }
+
+  static void to_transfer(const vk::Device& d, VkCommandBuffer cmd) {
+    auto mb = vk::make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_TRANSFER_READ_BIT;
+    d.fn().vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0,
+                                nullptr, 0, nullptr);
+  }
+  static void to_host(const vk::Device& d, VkCommandBuffer cmd) {
+    auto mb = vk::make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+    mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+    d.fn().vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr,
+                                0, nullptr);
+  }
+
+  // ---- a step
+  // What a step's command buffer depends on: the outputs, and the position
+  // only when a command records it (replay = false).
+  struct StepKey {
+    std::uint32_t n_pos = 0;
+    bool lm_head = false, argmax = false, logits = false;
+    friend bool operator==(const StepKey&, const StepKey&) = default;
+  };
+  static bool runs(VkPhase p, const StepKey& k) {
+    switch (p) {
+      case VkPhase::In:
+      case VkPhase::Body:
+        return true;
+      case VkPhase::LmHead:
+        return k.lm_head;
+      case VkPhase::Argmax:
+        return k.argmax;
+      case VkPhase::LogitsOut:
+        return k.logits;
+    }
+    return false;
+  }
+  StepKey key_for(std::uint32_t pos, bool logits, bool argmax) const {
+    return {per_token_ ? pos + 1 : 0, logits || argmax, argmax, logits};
+  }
+
+  struct Recorded {
+    StepKey key;
+    VkCommandBuffer cb = VK_NULL_HANDLE;
+    std::uint64_t dispatches = 0;
+    std::uint64_t last_use = 0;
+  };
+  // Replay needs at most 4 (one per set of outputs); per-token recording
+  // rotates through the rest.
+  static constexpr std::size_t kRecordedMax = 6;
+
+  VkCommandBuffer allocate() {
+    auto ai = vk::make_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
+    ai.commandPool = dev_.command_pool();
+    ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    ai.commandBufferCount = 1;
+    VkCommandBuffer cb = VK_NULL_HANDLE;
+    vk::check(dev_.fn().vkAllocateCommandBuffers(dev_.handle(), &ai, &cb), "vkAllocateCommandBuffers");
+    return cb;
+  }
+
+  // The command buffer of a step for `key`, recorded if needed, never the one
+  // in flight (`busy`).
+  Recorded& recorded(const StepKey& key, VkCommandBuffer busy) {
+    ++uses_;
+    for (Recorded& r : recorded_)
+      if (r.key == key) {
+        r.last_use = uses_;
+        return r;
+      }
+    Recorded* slot = nullptr;
+    if (recorded_.size() < kRecordedMax) {
+      recorded_.push_back({key, allocate(), 0, 0});
+      slot = &recorded_.back();
+    } else {
+      for (Recorded& r : recorded_)
+        if (r.cb != busy && (!slot || r.last_use < slot->last_use)) slot = &r;
+    }
+    const auto& fn = dev_.fn();
+    slot->key = {UINT32_MAX, false, false, false};  // nothing valid until recorded
+    vk::check(fn.vkResetCommandBuffer(slot->cb, 0), "vkResetCommandBuffer");
+    auto bi = vk::make_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+    vk::check(fn.vkBeginCommandBuffer(slot->cb, &bi), "vkBeginCommandBuffer");
+    const std::uint64_t d0 = rec_.dispatches();
+    for (const VkCommand& c : commands_)
+      if (runs(c.phase, key)) c.record(rec_, slot->cb, VkStepArgs{key.n_pos});
+    vk::check(fn.vkEndCommandBuffer(slot->cb), "vkEndCommandBuffer");
+    slot->key = key;
+    slot->dispatches = rec_.dispatches() - d0;
+    slot->last_use = uses_;
+    ++recordings_;
+    return *slot;
+  }
+
+  void write_inputs(std::int32_t token, std::uint32_t pos) {
+    auto* p = static_cast<std::byte*>(staging_.mapped());
+    const auto t = static_cast<std::uint32_t>(token);
+    std::memcpy(p + kStagingToken, &t, 4);
+    std::memcpy(p + kStagingPosition, &pos, 4);
+  }
+
+  // One token at position pos: logits_out (vocab floats) and/or the greedy id when non-null.
+  void step(std::int32_t token, std::uint32_t pos, float* logits_out, std::int32_t* argmax_out) {
+    const StepKey key = key_for(pos, logits_out != nullptr, argmax_out != nullptr);
+    write_inputs(token, pos);
+    const Recorded& r = recorded(key, VK_NULL_HANDLE);
+    const VkCommandBuffer cb = r.cb;
+    const std::uint64_t dispatches = r.dispatches;
+    const auto& fn = dev_.fn();
+    vk::check(fn.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
+    auto si = vk::make_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &cb;
+    vk::check(fn.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
+    // While the GPU runs: when steps are recorded per position, the likely next
+    // one (next position, same outputs).
+    if (per_token_ && pos + 2 <= n_ctx_) {
+      try {
+        recorded(key_for(pos + 1, key.logits, key.argmax), cb);
+      } catch (...) {
+        fn.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
+        throw;
+      }
+    }
+    vk::check(fn.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    last_step_dispatches_ = dispatches;
+    const auto* p = static_cast<const std::byte*>(staging_.mapped());
+    if (argmax_out) {
+      std::uint32_t id = 0;
+      std::memcpy(&id, p + kStagingArgmax, 4);
+      *argmax_out = static_cast<std::int32_t>(id);
+    }
+    if (logits_out) std::memcpy(logits_out, p + kStagingLogits, 4ull * cfg_.vocab);
+  }
+
+  void check_batch(std::span<const std::int32_t> tokens, std::uint32_t pos0) const {
+    const std::size_t T = tokens.size();
+    if (T == 0) throw std::invalid_argument("eval: no tokens");
+    if (std::size_t(pos0) + T > n_ctx_)
+      throw std::out_of_range("eval: positions " + std::to_string(pos0) + ".." + std::to_string(pos0 + T - 1) +
+                              " exceed the context of " + std::to_string(n_ctx_));
+    for (std::int32_t t : tokens)
+      if (t < 0 || std::uint64_t(t) >= cfg_.vocab)
+        throw std::out_of_range("eval: token id " + std::to_string(t) + " outside the vocabulary of " +
+                                std::to_string(cfg_.vocab));
+  }
+
+  // Staging layout: inputs, the argmax words, the logits row.
+  static constexpr VkDeviceSize kStagingToken = 0, kStagingPosition = 4, kStagingArgmax = 64, kStagingLogits = 256;
+
+  vk::Device& dev_;
+  VkForwardOptions opt_;
+  vk::PipelineCache pipelines_;
+  vk::Recorder rec_;
+  model::Config cfg_;
+  model::Weights w_;
+  std::uint32_t n_ctx_;
+  bool int_dot_ = false;
+  std::uint64_t align_ = 4;
+  VkWeights weights_;
+  VkScratch scratch_;
+  std::vector<vk::Buffer> kv_k_, kv_v_;
+  std::uint64_t kv_bytes_ = 0;
+  vk::Buffer rope_cos_, rope_sin_, token_, position_, argmax_out_, argmax_partial_, staging_;
+  std::uint64_t constant_bytes_ = 0;
+  vk::BufferRange logits_;
+  std::vector<VkCommand> commands_;
+  bool per_token_ = false;  // some command records the position (replay = false)
+  std::vector<Recorded> recorded_;
+  std::uint64_t uses_ = 0, recordings_ = 0;
+  VkFence fence_ = VK_NULL_HANDLE;
+  std::uint64_t last_step_dispatches_ = 0;
+};
+
+}  // namespace qvk::runtime
