@@ -6,7 +6,8 @@
 #   3. Release build + full ctest (unit, tools, peers)
 #   4. ASan+UBSan build + the unit and tools tests again, and the Vulkan (vk)
 #      tests with LeakSanitizer off (lavapipe and the validation layer leak)
-#   5. cmake --install, then a consumer project built with find_package(qvk)
+#   5. cmake --install, then two consumer projects built with find_package(qvk):
+#      the GGUF reader and examples/custom_runtime (its own VkDevice; runs on lavapipe)
 # Environment: QVK_BUILD_ROOT (default ./build), QVK_JOBS (default nproc).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,11 +46,15 @@ stage "sanitizer tests (Vulkan on lavapipe; LeakSanitizer off: the driver and va
 ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir "$root/asan" --output-on-failure -j "$jobs" -L vk
 
-stage "install + find_package consumer"
-rm -rf "$root/install" "$root/consumer"
+stage "install + find_package consumers (GGUF reader, custom_runtime)"
+rm -rf "$root/install" "$root/consumer" "$root/custom_runtime"
 cmake --install "$root/release" --prefix "$root/install"
 cmake -S examples/find_package_consumer -B "$root/consumer" -G Ninja -DCMAKE_PREFIX_PATH="$root/install"
 cmake --build "$root/consumer"
 "$root/consumer/qvk_consumer" "$root/install/share/qvk/ggml-vocab-qwen3.gguf"
+# A runtime that owns its Vulkan objects records qvk ops; checked bit for bit on the CPU.
+cmake -S examples/custom_runtime -B "$root/custom_runtime" -G Ninja -DCMAKE_PREFIX_PATH="$root/install"
+cmake --build "$root/custom_runtime"
+"$root/custom_runtime/qvk_custom_runtime"
 
 stage "done: every stage passed"
