@@ -2,6 +2,8 @@
 // written once per test binary run with the same writer as qvk_make_model.
 #pragma once
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <string>
 
@@ -21,7 +23,12 @@ inline std::filesystem::path tiny_model(model::Arch arch, const std::string& mix
   c.tied_embeddings = tied;
   c.layers = layers;
   tools::WriteOptions o{c, *model::find_mix(mix), "tiny", 1, tools::default_vocab(), 2, false};
-  tools::write_model(path, o);
+  // ctest runs test cases as parallel processes that may want the same model: each
+  // writes its own file (the pid in the name), then renames it into place (atomic;
+  // a concurrent writer's identical file may be replaced, never torn).
+  const auto own = dir / (path.filename().string() + "." + std::to_string(::getpid()));
+  tools::write_model(own, o);
+  std::filesystem::rename(own, path);
   return path;
 }
 
