@@ -50,8 +50,9 @@ TEST(ReferenceSteps, EveryScheduleOpRunsOnceInOrderAndQkvAndGateUpShareAPass) {
     std::size_t row_local = 0, attention = 0;
     for (const auto& st : f.steps()) {
       row_local += st.kind == ref::StepKind::RowLocal;
-      if (st.kind == ref::StepKind::Attention || st.kind == ref::StepKind::Embed || st.kind == ref::StepKind::LmHead)
+      if (st.kind == ref::StepKind::Attention || st.kind == ref::StepKind::Embed || st.kind == ref::StepKind::LmHead) {
         EXPECT_EQ(st.end - st.begin, 1u);
+      }
       attention += st.kind == ref::StepKind::Attention;
     }
     EXPECT_EQ(attention, c.layers);
