@@ -40,6 +40,7 @@
 #include "qvk/model/weights.hpp"
 #include "qvk/ops/argmax.hpp"
 #include "qvk/ops/rope_table.hpp"
+#include "qvk/runtime/eval_batch.hpp"
 #include "qvk/runtime/schedule.hpp"
 #include "qvk/runtime/vk_kernels.hpp"
 #include "qvk/runtime/vk_program.hpp"
@@ -414,15 +415,7 @@ class VkForward {
   }
 
   void check_batch(std::span<const std::int32_t> tokens, std::uint32_t pos0) const {
-    const std::size_t T = tokens.size();
-    if (T == 0) throw std::invalid_argument("eval: no tokens");
-    if (std::size_t(pos0) + T > n_ctx_)
-      throw std::out_of_range("eval: positions " + std::to_string(pos0) + ".." + std::to_string(pos0 + T - 1) +
-                              " exceed the context of " + std::to_string(n_ctx_));
-    for (std::int32_t t : tokens)
-      if (t < 0 || std::uint64_t(t) >= cfg_.vocab)
-        throw std::out_of_range("eval: token id " + std::to_string(t) + " outside the vocabulary of " +
-                                std::to_string(cfg_.vocab));
+    runtime::check_eval_batch(tokens, pos0, n_ctx_, cfg_.vocab);
   }
 
   // Staging layout: inputs, the argmax words, the logits row.

@@ -30,6 +30,7 @@
 #include "qvk/ref/gemm.hpp"
 #include "qvk/ref/ops.hpp"
 #include "qvk/ref/steps.hpp"
+#include "qvk/runtime/eval_batch.hpp"
 #include "qvk/runtime/schedule.hpp"
 #include "qvk/ref/thread_pool.hpp"
 
@@ -64,15 +65,8 @@ class Forward {
   // Runs tokens at positions pos0..pos0+T-1 and writes logits: for every
   // position (T × vocab) if `all_logits`, else for the last one only (vocab).
   void eval(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits, std::vector<float>& logits) {
+    runtime::check_eval_batch(tokens, pos0, n_ctx_, cfg_.vocab);
     const std::size_t T = tokens.size();
-    if (T == 0) throw std::invalid_argument("eval: no tokens");
-    if (std::size_t(pos0) + T > n_ctx_)
-      throw std::out_of_range("eval: positions " + std::to_string(pos0) + ".." + std::to_string(pos0 + T - 1) +
-                              " exceed the context of " + std::to_string(n_ctx_));
-    for (std::int32_t t : tokens)
-      if (t < 0 || std::uint64_t(t) >= cfg_.vocab)
-        throw std::out_of_range("eval: token id " + std::to_string(t) + " outside the vocabulary of " +
-                                std::to_string(cfg_.vocab));
     for (std::size_t b = 0; b < kRowBuffers; ++b) bufs_[b].resize(Eigen::Index(T), buf_width(runtime::Buf(b), cfg_));
     Batch batch{tokens, pos0, all_logits ? 0 : T - 1, &logits};
     for (const Step& st : steps_) run_step(st, batch);
