@@ -29,19 +29,18 @@ shared float s_lanes[ROWS * LANES];
 uint workgroup_index() { return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWorkGroups.x; }
 
 // Pairwise tree per row (s = LANES/2, …, 1: lane[i] += lane[i+s]), then y.
+// One thread per row runs the whole tree in registers: the same adds in the
+// same order as a tree across threads, without a barrier per level (five
+// barriers with most threads idle measured as a large share of a GEMV's tail).
 // Called in uniform control flow after a barrier that published s_lanes.
 void lane_tree_and_store(uint row0) {
-  const uint t = gl_LocalInvocationID.x;
-  for (uint s = LANES / 2u; s > 0u; s >>= 1) {
-    for (uint q = t; q < ROWS * s; q += WORKGROUP_SIZE) {
-      const uint r = q / s, i = q % s;
-      s_lanes[r * LANES + i] = qvk_add(s_lanes[r * LANES + i], s_lanes[r * LANES + i + s]);
-    }
-    memoryBarrierShared();
-    barrier();
+  for (uint r = gl_LocalInvocationID.x; r < ROWS; r += WORKGROUP_SIZE) {
+    float v[32];  // LANES == 32 (gemv.hpp asserts it); a spec-constant size would live in local memory
+    for (uint i = 0u; i < LANES; ++i) v[i] = s_lanes[r * LANES + i];
+    for (uint s = LANES / 2u; s > 0u; s >>= 1)
+      for (uint i = 0u; i < s; ++i) v[i] = qvk_add(v[i], v[i + s]);
+    if (row0 + r < pc.rows) y[row0 + r] = qvk_canonical_nan(v[0]);
   }
-  for (uint r = t; r < ROWS; r += WORKGROUP_SIZE)
-    if (row0 + r < pc.rows) y[row0 + r] = qvk_canonical_nan(s_lanes[r * LANES]);
 }
 
 #if !QVK_FLOAT_W
@@ -58,11 +57,14 @@ const uint NTG = WORKGROUP_SIZE / P;    // thread groups
 const uint CHUNK_ITEMS = NTG * ITEMS;   // (row, block) items per chunk
 const uint KC = CHUNK_ITEMS / ROWS;     // blocks of each row per chunk
 
-shared int s_pa[WORKGROUP_SIZE * ITEMS];  // [item][p]: partial integer sums A
-shared float s_d[CHUNK_ITEMS];            // weight scale d per item
+// The split mapping's exchange (one element each under the owner mapping, which has none).
+const uint SPLIT_ITEMS = OWNER == 1u ? 1u : WORKGROUP_SIZE * ITEMS;
+const uint SPLIT_CHUNK = OWNER == 1u ? 1u : CHUNK_ITEMS;
+shared int s_pa[SPLIT_ITEMS];   // [item][p]: partial integer sums A
+shared float s_d[SPLIT_CHUNK];  // weight scale d per item
 #if QVK_HAS_MINS
-shared int s_pb[WORKGROUP_SIZE * ITEMS];  // [item][p]: partial integer sums B (mins)
-shared float s_dmin[CHUNK_ITEMS];
+shared int s_pb[SPLIT_ITEMS];   // [item][p]: partial integer sums B (mins)
+shared float s_dmin[SPLIT_CHUNK];
 #endif
 
 // Activation layout (ops::ActLayout): codes at word 0, then d, sums, [sums16].
@@ -194,7 +196,36 @@ float block_term(uint k, int A, int B, float d, float dmin) {
 #endif
 }
 
+// Owner mapping (gemv.hpp): thread t adds the whole blocks of lane t % LANES of
+// ITEMS consecutive rows in registers; rows past the matrix read its last row.
+void main_owner() {
+  const uint t = gl_LocalInvocationID.x;
+  const uint row0 = workgroup_index() * ROWS;
+  if (row0 >= pc.rows) return;  // the 2-D grid's spare workgroups (uniform)
+  const uint l = t % LANES, g = t / LANES;
+  const uint nb = pc.cols / QVK_BLOCK;
+  const uint rowa = row0 + g * ITEMS, last = pc.rows - 1u;
+  float acc[8];  // ITEMS <= 8 (gemv.hpp)
+  for (uint i = 0u; i < ITEMS; ++i) acc[i] = 0.0;
+  for (uint k = l; k < nb; k += LANES) {
+    for (uint i = 0u; i < ITEMS; ++i) {
+      const uint blk = min(rowa + i, last) * nb + k;
+      const ivec2 part = block_part(blk, k, 0u);
+      const vec2 sc = block_scales(blk);
+      acc[i] = qvk_add(acc[i], block_term(k, part.x, part.y, sc.x, sc.y));
+    }
+  }
+  for (uint i = 0u; i < ITEMS; ++i) s_lanes[(g * ITEMS + i) * LANES + l] = acc[i];
+  memoryBarrierShared();
+  barrier();
+  lane_tree_and_store(row0);
+}
+
 void main() {
+  if (OWNER == 1u) {
+    main_owner();
+    return;
+  }
   const uint t = gl_LocalInvocationID.x;
   const uint row0 = workgroup_index() * ROWS;
   if (row0 >= pc.rows) return;  // the 2-D grid's spare workgroups (uniform)

@@ -66,9 +66,9 @@ inline bool is_nan_bits(std::uint32_t b) { return (b & 0x7fffffffu) > 0x7f800000
 // The physical mappings the tests run (every one must give the same bits).
 // Quantized: chunks of 64 blocks (lanes take 2 blocks per chunk), 24 (chunks
 // not aligned to the 32 lanes), 16, 1 (a chunk per block), a workgroup that is
-// not a power of two, and OpSDot variants. Float: 1 to 32 lanes per thread, 1 to 4
-// rows per thread (items).
-inline constexpr std::size_t kConfigCount = 8;
+// not a power of two, OpSDot variants, and the owner mapping (one and three
+// rows per thread). Float: 1 to 32 lanes per thread, 1 to 8 rows per thread (items).
+inline constexpr std::size_t kConfigCount = 10;
 
 template <Type T>
 constexpr std::array<GemvConfig, kConfigCount> configs() {
@@ -81,7 +81,9 @@ constexpr std::array<GemvConfig, kConfigCount> configs() {
              {48, 24, 1, 1, false},
              {16, 16, 1, 2, false},
              {256, 64, 1, 1, false},
-             {256, 32, 1, 1, false}}};
+             {256, 32, 1, 1, false},
+             {128, 16, 1, 1, false},
+             {64, 64, 1, 8, false}}};
   } else {
     constexpr std::uint32_t p8 = f.parts < 8 ? f.parts : 8;
     constexpr std::uint32_t p4 = f.parts < 4 ? f.parts : 4;
@@ -92,13 +94,16 @@ constexpr std::array<GemvConfig, kConfigCount> configs() {
              {256, 16, f.parts, 1, false},
              {96, 3, 2, 2, false},
              {256, 4, p8, 2, true},
-             {32, 2, 2, 3, true}}};
+             {32, 2, 2, 3, true},
+             {64, 2, 1, 1, false, true},
+             {96, 9, 1, 3, true, true}}};
   }
 }
 
 inline std::string describe(const GemvConfig& c) {
   return "{wg " + std::to_string(c.workgroup) + ", rows " + std::to_string(c.rows) + ", P " +
-         std::to_string(c.block_threads) + ", items " + std::to_string(c.items) + (c.int_dot ? ", dot4}" : "}");
+         std::to_string(c.block_threads) + ", items " + std::to_string(c.items) + (c.int_dot ? ", dot4" : "") +
+         (c.owner ? ", owner}" : "}");
 }
 
 inline GemvConfig config_of(Type t, std::uint32_t i) {

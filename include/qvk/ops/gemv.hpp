@@ -33,6 +33,15 @@
 //   (row, lane) adds the P partials of each of its blocks in the chunk (in
 //   block order), forms the float term and adds it to the lane, kept in shared
 //   memory across chunks; barrier. Then the lane tree per row in shared memory.
+//   Quantized, owner mapping (Config::owner): thread t owns logical lane
+//   t % 32 of `items` consecutive rows (workgroup/32 groups of them, so rows =
+//   workgroup/32 · items) and computes its blocks k = lane, lane+32, … whole
+//   (P = 1), adding each term to the lane in registers: no exchange until the
+//   lane tree, one barrier per workgroup. Each thread has a whole block of
+//   every row in flight (144 bytes for Q4_K), the activations it loads serve
+//   all its rows, and neighbouring threads read neighbouring blocks.
+//   Both quantized mappings end with one thread per row adding the 32 lanes in
+//   the tree's order in registers (the same adds as a tree across threads).
 //   Float: each thread owns `items` consecutive rows (F16/BF16; F32 ignores
 //   items: one row) — the activations it loads serve them all — and 32/T
 //   consecutive lanes of each in registers, T = workgroup·items/rows threads per row (vector loads of up to 16 bytes, 4
@@ -69,20 +78,22 @@ struct GemvConfig {
   std::uint32_t workgroup = 256;     // threads per workgroup
   std::uint32_t rows = 4;            // rows per workgroup
   std::uint32_t block_threads = 8;   // quantized: threads sharing one weight block (P, power of two <= parts)
-  std::uint32_t items = 2;           // quantized: blocks each thread group handles per chunk
+  std::uint32_t items = 2;           // quantized: blocks each thread group handles per chunk (owner: rows per thread)
   bool int_dot = false;              // quantized: OpSDot for the 4×int8 dot products
+  bool owner = false;                // quantized: lane-owner mapping (below); block_threads must be 1
 };
 
-// A reasonable mapping per type when the caller has not tuned one (docs/vulkan.md
-// lists configs per shape): K-quants 16 blocks of 4 rows per chunk (a 4096-column
-// row in one chunk), 8 threads per block (16 bytes of codes each); Q8_0 2 threads
-// per block, Q4_0 one (16 code bytes each), 32 blocks of 8 rows per chunk; F16/BF16
+// A reasonable mapping per type when the caller has not tuned one (docs/perf.md
+// has the measurements): K-quants 16 blocks of 4 rows per chunk (a 4096-column
+// row in one chunk), 8 threads per block (16 bytes of codes each); Q8_0 and Q4_0
+// the owner mapping, one row per thread and 8 rows per workgroup (1.4–1.6× the
+// split mapping on the H100 for Q8_0, 2026-11-22 session 3); F16/BF16
 // 8 threads per row (4 lanes each), 2 rows per thread, 16 rows per workgroup; F32
 // 8 threads per row (4 lanes, 16-byte loads), 32 rows per workgroup (H100, 2026-11-22).
 constexpr GemvConfig default_gemv_config(quant::Type t) {
   const WeightFormat f = weight_format(t);
   if (f.act == ActKind::Float) return t == quant::Type::F32 ? GemvConfig{256, 32, 1, 1, false} : GemvConfig{64, 16, 1, 2, false};
-  if (f.block_elems == 32) return f.parts == 8 ? GemvConfig{256, 8, 2, 2, false} : GemvConfig{256, 8, 1, 1, false};
+  if (f.block_elems == 32) return GemvConfig{256, 8, 1, 1, false, true};
   return {256, 4, 8, 2, false};
 }
 
@@ -112,11 +123,16 @@ struct Gemv {
   static constexpr bool kQuantized = kFormat.act != ActKind::Float;
   static constexpr GemvConfig kConfig = C;
   static constexpr std::uint32_t kLanes = std::uint32_t(kDotLanes);
+  static_assert(kLanes == 32, "gemv.comp keeps a row's 32 lanes in a fixed register array for its tree");
 
   static_assert(has_weight_format(T), "no GEMV kernel for this weight type");
   static_assert(C.workgroup >= 1 && C.workgroup <= 1024, "workgroup size out of range");
   static_assert(C.rows >= 1 && C.rows <= 128, "rows per workgroup out of range");
   static_assert(kQuantized || !C.int_dot, "int_dot applies to quantized weights only");
+  static_assert(!C.owner || (kQuantized && C.block_threads == 1 && C.workgroup % 32 == 0 && C.items >= 1 &&
+                             C.items <= 8 && C.rows == C.workgroup / 32 * C.items),
+                "owner mapping: quantized weights, block_threads 1, a workgroup of whole 32-lane groups, "
+                "rows = workgroup/32 · items, items <= 8");
 
   // Quantized geometry: P threads per block, C.workgroup/P thread groups, each
   // with C.items blocks per chunk; KC blocks of each row per chunk.
@@ -143,7 +159,7 @@ struct Gemv {
   // Shared memory the shader declares (must fit Vulkan's guaranteed 16 KiB).
   static constexpr std::uint32_t kSharedBytes =
       4 * C.rows * kLanes +
-      (kQuantized ? 4 * (C.workgroup * kItems + kChunkItems) * (kFormat.mins ? 2 : 1) : 0);
+      (kQuantized && !C.owner ? 4 * (C.workgroup * kItems + kChunkItems) * (kFormat.mins ? 2 : 1) : 0);
   static_assert(kSharedBytes <= 16384, "shared memory over 16 KiB: fewer items or rows");
 
   // The recorder refuses int_dot variants on a device without shaderIntegerDotProduct.
@@ -157,11 +173,12 @@ struct Gemv {
 
   static constexpr auto kSpecConstants = [] {
     if constexpr (kQuantized)
-      return std::array<SpecConstant, 5>{{{"WORKGROUP_SIZE", 0, C.workgroup},
+      return std::array<SpecConstant, 6>{{{"WORKGROUP_SIZE", 0, C.workgroup},
                                           {"ROWS", 1, C.rows},
                                           {"LANES", 2, kLanes},
                                           {"BLOCK_THREADS", 3, C.block_threads},
-                                          {"ITEMS", 4, C.items}}};
+                                          {"ITEMS", 4, C.items},
+                                          {"OWNER", 5, C.owner ? 1u : 0u}}};
     else
       return std::array<SpecConstant, 4>{
           {{"WORKGROUP_SIZE", 0, C.workgroup}, {"ROWS", 1, C.rows}, {"LANES", 2, kLanes}, {"ITEMS", 3, C.items}}};
@@ -232,6 +249,8 @@ static_assert(Gemv<quant::Type::Q8_0>::valid({2048, 1024}) && !Gemv<quant::Type:
               !Gemv<quant::Type::Q4_K>::valid({16, 1024 + 32}) && !Gemv<quant::Type::F16>::valid({4, 12}));
 static_assert(Gemv<quant::Type::Q4_K>::kChunkBlocks == 16 && Gemv<quant::Type::Q4_K>::kVariant == "gemv_q4_k");
 static_assert(Gemv<quant::Type::Q6_K, GemvConfig{.int_dot = true}>::kVariant == "gemv_q6_k_dot4");
+static_assert(Gemv<quant::Type::Q4_K, GemvConfig{256, 16, 1, 2, true, true}>::groups({4096, 4096}) == Groups{256, 1, 1} &&
+              Gemv<quant::Type::Q4_K, GemvConfig{256, 16, 1, 2, true, true}>::kSharedBytes == 4 * 16 * 32);
 static_assert(Gemv<quant::Type::BF16>::kThreadLanes == 4 && Gemv<quant::Type::Q4_0>::kChunkBlocks == 32 &&
               Gemv<quant::Type::Q8_0>::kChunkBlocks == 32);
 
