@@ -8,6 +8,8 @@
 // generated from. Before each dispatch it records a barrier that makes every
 // earlier compute or transfer write visible to this op (and orders this op's
 // writes after earlier reads), so a runtime can record many ops in a row.
+// A recorder set to BarrierPolicy::None (or inside an Unbarriered scope)
+// leaves that barrier out, for dispatches independent of one another (below).
 // After the last op, a caller who copies or maps results records its own
 // barrier (or uses vk::download, which does).
 #pragma once
@@ -33,6 +35,10 @@ struct BufferRange {
 
 inline BufferRange whole(const Buffer& b) { return {b.handle(), 0, b.size()}; }
 
+// Whether record() puts its barrier in front of each dispatch (the default) or
+// none (see Unbarriered for when that is correct).
+enum class BarrierPolicy { BeforeEachDispatch, None };
+
 // What record() needs besides the command buffer: the device, the pipelines,
 // the physical mapping choices and optional timestamps.
 class Recorder {
@@ -43,6 +49,8 @@ class Recorder {
   void set_subgroup_size(std::uint32_t size) { subgroup_size_ = size; }
   std::uint32_t subgroup_size() const { return subgroup_size_; }
   void set_timestamps(Timestamps* t) { timestamps_ = t; }
+  void set_barrier_policy(BarrierPolicy b) { barrier_policy_ = b; }
+  BarrierPolicy barrier_policy() const { return barrier_policy_; }
 
   Device& device() { return device_; }
   PipelineCache& pipelines() { return pipelines_; }
@@ -57,6 +65,34 @@ class Recorder {
   Timestamps* timestamps_ = nullptr;
   std::uint32_t subgroup_size_ = 0;
   std::uint64_t dispatches_ = 0;
+  BarrierPolicy barrier_policy_ = BarrierPolicy::BeforeEachDispatch;
+};
+
+// Records the ops of one scope without record()'s barrier, then restores the
+// recorder's policy. For dispatches that may overlap on the GPU, e.g. the q, k
+// and v GEMVs of one input:
+//   vk::record<Q>(rec, cmd, ...);  // with its barrier: after the producer of x
+//   { vk::Unbarriered u(rec); vk::record<K>(rec, cmd, ...); vk::record<V>(rec, cmd, ...); }
+// Correct only when the ops recorded since the last barrier (Q's above, and the
+// scope's) are independent: none writes a range another of them reads or
+// writes; several reading one buffer is fine. That barrier orders all of them
+// after the earlier work, and the next barriered record() orders its op after
+// all of them (a barrier waits for every earlier dispatch, not only the last).
+// Nothing checks the claim: the Khronos synchronization validation (layer
+// 1.3.239 on lavapipe) did not report two unbarriered dispatches writing one
+// range through push descriptors.
+class Unbarriered {
+ public:
+  explicit Unbarriered(Recorder& rec) : rec_(rec), was_(rec.barrier_policy()) {
+    rec.set_barrier_policy(BarrierPolicy::None);
+  }
+  Unbarriered(const Unbarriered&) = delete;
+  Unbarriered& operator=(const Unbarriered&) = delete;
+  ~Unbarriered() { rec_.set_barrier_policy(was_); }
+
+ private:
+  Recorder& rec_;
+  BarrierPolicy was_;
 };
 
 template <class Op>
@@ -93,11 +129,13 @@ void record(Recorder& rec, VkCommandBuffer cmd, const Bindings<Op>& bindings, co
   const Pipeline& p = rec.pipelines().template get<Op>(rec.subgroup_size());
   const auto& fn = rec.device().fn();
 
-  auto mb = make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
-  mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-  mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-  fn.vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  if (rec.barrier_policy() == BarrierPolicy::BeforeEachDispatch) {
+    auto mb = make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
+    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+    fn.vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+                            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+  }
 
   fn.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.pipeline);
   fn.vkCmdPushDescriptorSetKHR(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p.layout, 0, std::uint32_t(writes.size()),
