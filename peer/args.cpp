@@ -1,4 +1,4 @@
-// peer/args.cpp — the small argument parser of llama_peer (positionals + `--name value`).
+// peer/args.cpp — the small argument parser of llama_peer (positionals, `--name value`, `--flag`).
 #include <algorithm>
 #include <charconv>
 #include <string>
@@ -8,7 +8,8 @@
 
 namespace qvk::peer {
 
-Args::Args(const char* command, std::vector<std::string> words, std::vector<std::string> known_options)
+Args::Args(const char* command, std::vector<std::string> words, std::vector<std::string> known_options,
+           std::vector<std::string> known_flags)
     : command_(command) {
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& w = words[i];
@@ -16,9 +17,15 @@ Args::Args(const char* command, std::vector<std::string> words, std::vector<std:
       positionals_.push_back(w);
       continue;
     }
+    if (std::find(known_flags.begin(), known_flags.end(), w) != known_flags.end()) {
+      if (flag(w)) throw UsageError(command_ + ": option " + w + " given twice");
+      flags_.push_back(w);
+      continue;
+    }
     if (std::find(known_options.begin(), known_options.end(), w) == known_options.end()) {
       std::string known;
       for (const auto& k : known_options) known += (known.empty() ? "" : ", ") + k;
+      for (const auto& k : known_flags) known += (known.empty() ? "" : ", ") + k;
       throw UsageError(command_ + ": unknown option '" + w + "'" +
                        (known.empty() ? std::string(" (it takes none)") : " (known: " + known + ")"));
     }
@@ -37,6 +44,10 @@ void Args::expect_positionals(std::size_t n, const char* usage) const {
 const std::string& Args::positional(std::size_t i, const char* what) const {
   if (i >= positionals_.size()) throw UsageError(command_ + ": missing " + what);
   return positionals_[i];
+}
+
+bool Args::flag(const std::string& name) const {
+  return std::find(flags_.begin(), flags_.end(), name) != flags_.end();
 }
 
 bool Args::has(const std::string& name) const {

@@ -3,7 +3,8 @@
 // n_tokens × n_vocab float32 little-endian, row-major (position-major), no header.
 //
 // Numerics choices, for parity checks against qvk: flash attention off and an f32 KV cache by
-// default (`--kv-type f16` and `--flash-attn on` give llama.cpp's usual setup).
+// default (`--kv-type f16` and `--flash-attn on` give llama.cpp's usual setup). --gpu runs every
+// layer on the Vulkan backend (load_gpu_backend in peer.hpp), same settings otherwise.
 #include <bit>
 #include <charconv>
 #include <cstdio>
@@ -59,7 +60,8 @@ struct ContextDeleter {
 }  // namespace
 
 int run_logits(const Args& args) {
-  const char* usage = "logits MODEL --tokens 1,2,3 --out FILE [--threads N] [--kv-type f32|f16] [--flash-attn off|on]";
+  const char* usage =
+      "logits MODEL --tokens 1,2,3 --out FILE [--gpu] [--threads N] [--kv-type f32|f16] [--flash-attn off|on]";
   args.expect_positionals(1, usage);
   if (!args.has("--tokens") || !args.has("--out"))
     throw UsageError(std::string("logits: --tokens and --out are required\nusage: llama_peer ") + usage);
@@ -75,7 +77,11 @@ int run_logits(const Args& args) {
     if (!std::filesystem::is_directory(parent, ec))
       throw UsageError("logits: the folder of --out '" + out_path + "' does not exist");
   }
-  std::unique_ptr<llama_model, ModelDeleter> model(load_model(args.positional(0, "MODEL")));
+  const bool gpu = args.flag("--gpu");
+  require_model_file(args.positional(0, "MODEL"));
+  GpuBackend backend;
+  if (gpu) backend = load_gpu_backend();
+  std::unique_ptr<llama_model, ModelDeleter> model(load_model(args.positional(0, "MODEL"), gpu));
   const int n_vocab = llama_vocab_n_tokens(llama_model_get_vocab(model.get()));
   const int n_tokens = static_cast<int>(tokens.size());
   for (int i = 0; i < n_tokens; ++i)
@@ -131,9 +137,9 @@ int run_logits(const Args& args) {
   }
   ok = (std::fclose(f) == 0) && ok;
   if (!ok) throw PeerError("logits: writing '" + out_path + "' failed");
-  std::printf("{\"n_tokens\":%d,\"n_vocab\":%d,\"out\":\"%s\",\"kv_type\":\"%s\",\"flash_attn\":\"%s\"}\n", n_tokens,
-              n_vocab, out_path.c_str(), kv_type == GGML_TYPE_F32 ? "f32" : "f16",
-              flash == LLAMA_FLASH_ATTN_TYPE_ENABLED ? "on" : "off");
+  std::printf("{\"n_tokens\":%d,\"n_vocab\":%d,\"out\":\"%s\",\"kv_type\":\"%s\",\"flash_attn\":\"%s\",\"backend\":\"%s\"}\n",
+              n_tokens, n_vocab, out_path.c_str(), kv_type == GGML_TYPE_F32 ? "f32" : "f16",
+              flash == LLAMA_FLASH_ATTN_TYPE_ENABLED ? "on" : "off", gpu ? backend.description.c_str() : "cpu");
   return 0;
 }
 
