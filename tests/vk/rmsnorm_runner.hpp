@@ -26,7 +26,7 @@
 
 namespace qvk::vk::test {
 
-inline constexpr std::uint32_t kWorkgroupSizes[] = {8, 32, 64, 128, 256};
+inline constexpr std::uint32_t kWorkgroupSizes[] = {8, 32, 64, 128, 256, 1024};
 inline constexpr std::uint32_t kGuard = 67;                 // floats after each output
 inline constexpr std::uint32_t kUnwrittenBits = 0x7fa5a5a5u;  // NaN no kernel produces
 inline constexpr std::uint32_t kGuardBits = 0x7fbadbadu;
@@ -160,6 +160,7 @@ Comparison run_on_gpu_residual(const RmsNormCase& c) {
     case 64: return run_on_gpu_as<64, Residual>(c);
     case 128: return run_on_gpu_as<128, Residual>(c);
     case 256: return run_on_gpu_as<256, Residual>(c);
+    case 1024: return run_on_gpu_as<1024, Residual>(c);  // the runtime's hidden-state norm
   }
   throw std::invalid_argument("workgroup size not instantiated in the test: " + std::to_string(c.workgroup));
 }

@@ -42,8 +42,20 @@ TEST(RmsNorm, BitsDoNotDependOnWorkgroupOrSubgroupSize) {
   auto sizes = device().features().allowed_subgroup_sizes();
   if (!device().can_pin_subgroup_size()) sizes = {0};
   for (std::uint32_t wg : kWorkgroupSizes)
-    for (std::uint32_t sg : sizes)
+    for (std::uint32_t sg : sizes) {
+      if (!device().features().workgroup_fits_subgroup(wg, sg)) continue;  // Vulkan forbids the pair
       for (bool residual : {false, true}) expect_case({3, 4096 + 7, 1e-6f, residual, wg, sg, {}, {}, {}}, seed);
+    }
+  expect_validation_clean();
+}
+
+TEST(RmsNorm, RefusesAWorkgroupTooLargeForThePinnedSubgroupSize) {
+  const DeviceFeatures& f = device().features();
+  if (!device().can_pin_subgroup_size() || f.max_compute_workgroup_subgroups == 0 ||
+      std::uint64_t(f.min_subgroup_size) * f.max_compute_workgroup_subgroups >= 1024)
+    GTEST_SKIP() << "every allowed subgroup size fits a workgroup of 1024 on this device";
+  PipelineCache cache(device());
+  EXPECT_THROW(cache.get<ops::RmsNorm<1024>>(f.min_subgroup_size), Error);
   expect_validation_clean();
 }
 

@@ -14,13 +14,13 @@
 // every device. The reference twin is ref::add_inplace + ref::rmsnorm.
 //
 // Thread -> data mapping (free to change, the order above is not): one
-// workgroup per row, walked in tiles of 32·WorkgroupSize elements: thread t
-// loads elements t, t+WorkgroupSize, … of the tile into registers (all its
-// loads in flight at once), squares them into shared memory in chunks of
-// min(32·WorkgroupSize, 2048) elements, and the owner of logical lane l
-// (thread l mod WorkgroupSize) adds that chunk's squares of lane l in order.
-// Then one thread runs the lane tree in registers, and thread t writes its elements — from
-// registers when the row is one tile, else re-read (x holds h by then).
+// workgroup per row, walked in tiles of min(8·WorkgroupSize, 2048) elements:
+// thread t loads elements t, t+WorkgroupSize, … of the tile into registers
+// (all its loads in flight at once) and squares them into shared memory; the
+// owner of logical lane l (thread l mod WorkgroupSize) adds the tile's squares
+// of lane l in order. Then one thread runs the lane tree in registers, and
+// thread t writes its elements — from registers when the row is one tile,
+// else re-read (x holds h by then).
 #pragma once
 
 #include <array>
@@ -39,7 +39,7 @@ struct RmsNorm {
   static_assert((WorkgroupSize & (WorkgroupSize - 1)) == 0, "workgroup size must be a power of two (chunks hold whole lanes)");
   static_assert(Lanes > 0 && (Lanes & (Lanes - 1)) == 0, "lane count must be a power of two");
   static_assert(Lanes <= 32, "rmsnorm.comp keeps the lanes in a 32-element register array for its tree");
-  static_assert(Lanes <= 32 * WorkgroupSize && Lanes <= 2048, "a staged chunk (min(32·workgroup, 2048)) must hold whole lanes");
+  static_assert(Lanes <= 8 * WorkgroupSize, "a tile (min(8·workgroup, 2048) elements) must hold whole lanes");
 
   static constexpr std::uint32_t kWorkgroupSize = WorkgroupSize;
   static constexpr std::uint32_t kLanes = Lanes;

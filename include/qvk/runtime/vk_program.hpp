@@ -226,11 +226,17 @@ class VkLowering {
       const vk::BufferRange r = read(r_buf);
       touched(x_buf);
       emit(phase, op_label() + "add+" + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        vk::record<ops::RmsNorm<vkk::kNormWorkgroup, true>>(rec, cmd, {x, r, w, y}, {1, n, eps});
+        if (rec.device().features().max_workgroup_invocations >= vkk::kNormWorkgroup)
+          vk::record<ops::RmsNorm<vkk::kNormWorkgroup, true>>(rec, cmd, {x, r, w, y}, {1, n, eps});
+        else
+          vk::record<ops::RmsNorm<vkk::kNormWorkgroupSmall, true>>(rec, cmd, {x, r, w, y}, {1, n, eps});
       });
     } else {
       emit(phase, op_label() + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        vk::record<ops::RmsNorm<vkk::kNormWorkgroup>>(rec, cmd, {x, w, y}, {1, n, eps});
+        if (rec.device().features().max_workgroup_invocations >= vkk::kNormWorkgroup)
+          vk::record<ops::RmsNorm<vkk::kNormWorkgroup>>(rec, cmd, {x, w, y}, {1, n, eps});
+        else
+          vk::record<ops::RmsNorm<vkk::kNormWorkgroupSmall>>(rec, cmd, {x, w, y}, {1, n, eps});
       });
     }
   }

@@ -25,6 +25,7 @@ struct DeviceFeatures {
   // Subgroups. sizes_controllable: VK_EXT_subgroup_size_control (core 1.3)
   // lets a compute pipeline require any power of two in [min, max].
   std::uint32_t subgroup_size = 0, min_subgroup_size = 0, max_subgroup_size = 0;
+  std::uint32_t max_compute_workgroup_subgroups = 0;  // 0: unknown (before Vulkan 1.3)
   bool subgroup_size_control = false, compute_full_subgroups = false, sizes_controllable = false;
 
   bool storage_buffer_8bit = false, storage_buffer_16bit = false, shader_float16 = false, shader_int8 = false,
@@ -44,6 +45,14 @@ struct DeviceFeatures {
 
   // Every subgroup size a compute pipeline may be given (0 = "driver's
   // choice" is not listed). Without size control: just the default size.
+  // Whether a workgroup of `invocations` may be pinned to subgroup size `size`
+  // (VUID-VkPipelineShaderStageCreateInfo-pNext-02756: at most size ·
+  // maxComputeWorkgroupSubgroups invocations); size 0 (driver's choice) always may.
+  bool workgroup_fits_subgroup(std::uint32_t invocations, std::uint32_t size) const {
+    return size == 0 || max_compute_workgroup_subgroups == 0 ||
+           std::uint64_t(invocations) <= std::uint64_t(size) * max_compute_workgroup_subgroups;
+  }
+
   std::vector<std::uint32_t> allowed_subgroup_sizes() const {
     std::vector<std::uint32_t> sizes;
     if (sizes_controllable)
@@ -141,6 +150,7 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   f.subgroup_size = p11.subgroupSize;
   f.min_subgroup_size = p13.minSubgroupSize;
   f.max_subgroup_size = p13.maxSubgroupSize;
+  f.max_compute_workgroup_subgroups = p13.maxComputeWorkgroupSubgroups;
   f.f32_denorm_preserve = p12.shaderDenormPreserveFloat32 == VK_TRUE;
   f.f32_denorm_flush_to_zero = p12.shaderDenormFlushToZeroFloat32 == VK_TRUE;
   f.f32_rounding_rte = p12.shaderRoundingModeRTEFloat32 == VK_TRUE;

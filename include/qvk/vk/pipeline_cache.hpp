@@ -89,6 +89,12 @@ class PipelineCache {
       key.spec.push_back(c.value);
     }
     if (auto it = pipelines_.find(key); it != pipelines_.end()) return it->second;
+    for (const ops::SpecConstant& c : Op::kSpecConstants)
+      if (c.name == "WORKGROUP_SIZE" && !device_.features().workgroup_fits_subgroup(c.value, subgroup_size))
+        throw Error(std::string(Op::kVariant) + ": a workgroup of " + std::to_string(c.value) +
+                    " invocations cannot be pinned to subgroup size " + std::to_string(subgroup_size) + " (at most " +
+                    std::to_string(device_.features().max_compute_workgroup_subgroups) +
+                    " subgroups per workgroup on this device)");
     return create(key, std::uint32_t(Op::kBindings.size()), std::uint32_t(sizeof(typename Op::PushConstants)));
   }
 
