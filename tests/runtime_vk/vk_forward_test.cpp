@@ -192,7 +192,7 @@ INSTANTIATE_TEST_SUITE_P(
 // Every combination of the runtime's choices gives the reference's bits: the
 // step re-recorded per token, the residual add unfused, unstacked Q/K/V and
 // gate/up GEMVs, OpSDot GEMVs (lavapipe supports them, unaccelerated).
-TEST(VkForwardOptions, ReplayFusionStackingAndIntDotNeverChangeABit) {
+TEST(VkForwardOptions, ReplayFusionStackingOverlapAndIntDotNeverChangeABit) {
   const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
   const auto toks = prompt_tokens(70, kVocab);
   const std::size_t V = m.config.vocab;
@@ -207,7 +207,8 @@ TEST(VkForwardOptions, ReplayFusionStackingAndIntDotNeverChangeABit) {
   VkForwardOptions o;
   o.replay = false;
   o.fuse_residual = false;
-  variants.push_back({"re-recorded per token, residual add unfused", o});
+  o.overlap_independent = false;
+  variants.push_back({"re-recorded per token, residual add unfused, a barrier before every dispatch", o});
   o = {};
   o.stack_gemms = false;
   o.merge_rope = false;
@@ -237,7 +238,7 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   std::int32_t t[1] = {42};
   for (std::uint32_t pos = 0; pos < 5; ++pos) t[0] = gpu.eval_greedy(t, pos, false, nullptr);
   EXPECT_EQ(gpu.recordings(), 3u) << "five greedy steps replay the recording";
-  std::size_t quantize = 0, stacked = 0, attention = 0, per_token = 0, unfused_adds = 0, ropes = 0;
+  std::size_t quantize = 0, stacked = 0, attention = 0, per_token = 0, unfused_adds = 0, ropes = 0, overlapped = 0;
   std::uint64_t want = 2;  // argmax: partial + final
   for (const auto& c : gpu.commands()) {
     ropes += c.label.find("rope Q+K") != std::string::npos;
@@ -246,6 +247,7 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
     attention += c.label.find("attention") != std::string::npos;
     per_token += c.per_token;
     unfused_adds += c.label.ends_with(" add");
+    overlapped += c.label.ends_with("(no barrier)");
     if (c.phase == runtime::VkPhase::Body || c.phase == runtime::VkPhase::LmHead)
       want += c.label.find("attention") != std::string::npos ? 2 : 1;
   }
@@ -256,6 +258,7 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   EXPECT_EQ(quantize, 4 * cfg.layers + 1);
   EXPECT_EQ(unfused_adds, 0u) << "every residual add is fused into the norm after it";
   EXPECT_GE(stacked, cfg.layers) << "gate/up share Q4_K in every layer";
+  EXPECT_GE(overlapped, cfg.layers) << "the K head norm runs without a barrier after the Q one in every layer";
   EXPECT_EQ(gpu.last_step_dispatches(), want);
   std::vector<float> l;
   gpu.eval(t, 5, false, l);

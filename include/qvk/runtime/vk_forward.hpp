@@ -61,6 +61,7 @@ struct VkForwardOptions {
   bool fuse_residual = true;             // Add + RmsNorm as one RmsNorm<.., AddResidual> dispatch
   bool stack_gemms = true;               // same-type Q/K/V (gate/up) GEMVs as one dispatch
   bool merge_rope = true;                // the Q and K RoPEs as one dispatch
+  bool overlap_independent = true;       // no barrier between independent neighbours (GEMVs of one input, Q/K norms)
   IntDot int_dot = IntDot::Auto;         // Auto: the OpSDot GEMVs where packed int8 dot is accelerated
   std::filesystem::path pipeline_cache;  // optional VkPipelineCache file
 };
@@ -243,6 +244,7 @@ class VkForward {
     po.merge_rope = opt_.merge_rope;
     po.int_dot = int_dot_;
     po.attention_from_buffer = opt_.replay;
+    po.overlap_independent = opt_.overlap_independent;
     VkProgram p = VkLowering(cfg_, in, weights_, scratch_, po, align_).lower(schedule);
     logits_ = p.logits;
 

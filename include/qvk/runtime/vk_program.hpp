@@ -76,6 +76,7 @@ struct VkProgramOptions {
   bool merge_rope = true;             // Q and K head norms side by side, their RoPEs as one dispatch
   bool int_dot = false;               // OpSDot GEMV variants
   bool attention_from_buffer = true;  // attention reads the position word (replayable)
+  bool overlap_independent = true;    // independent neighbours (GEMVs of one input, Q/K head norms) without a barrier between
 };
 
 // The device buffers a program reads besides weights and activations.
@@ -141,6 +142,19 @@ class VkLowering {
   void emit(VkPhase phase, std::string label, std::function<void(vk::Recorder&, VkCommandBuffer, const VkStepArgs&)> f,
             bool per_token = false) {
     program_.commands.push_back({phase, per_token, std::move(label), std::move(f)});
+  }
+  // The command just emitted runs without record()'s barrier in front of it:
+  // only for a command independent of the one before it (neither writes what
+  // the other reads or writes) that follows it directly, so the barrier before
+  // that one orders both after earlier work, and the next barrier orders later
+  // work after both (vk::Unbarriered).
+  void unbarriered_last() {
+    auto& f = program_.commands.back().record;
+    f = [g = std::move(f)](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+      vk::Unbarriered u(rec);
+      g(rec, cmd, a);
+    };
+    program_.commands.back().label += " (no barrier)";
   }
 
   // ---- where the logical buffers live
@@ -274,7 +288,8 @@ class VkLowering {
         const vk::BufferRange y1{r.range.buffer, r.range.offset, b1}, y2{r.range.buffer, r.range.offset + b1, b2};
         head_norm(o, x, y1);
         ++i_;
-        head_norm(*next, x2, y2);
+        head_norm(*next, x2, y2);  // other input, other output: independent of the first
+        if (opt_.overlap_independent) unbarriered_last();
         ++i_;
         const Buf both[2] = {o.buf, next->buf};
         place(o.buf, r.id, y1, both);
@@ -440,6 +455,7 @@ class VkLowering {
       group.push_back(*g);
     }
     i_ += group.size();
+    group_gemv_ = SIZE_MAX;  // no GEMV of this group emitted yet
     std::vector<bool> done(group.size(), false);
     for (std::size_t a = 0; a < group.size(); ++a) {
       if (done[a]) continue;
@@ -496,10 +512,15 @@ class VkLowering {
     const auto cols = std::uint32_t(g0.weight.cols);
     const bool dot = opt_.int_dot;
     const vk::BufferRange y = r.range;
+    // A GEMV right after another of its group (no quantize between them)
+    // reads the same activations and writes another region: independent.
+    const bool follows_sibling = group_gemv_ != SIZE_MAX && group_gemv_ + 1 == program_.commands.size();
     emit(VkPhase::Body, op_label() + "gemv " + vkk::type_name(t) + " -> " + outs,
          [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
            vkk::record_gemv(rec, cmd, t, dot, w, x, y, rows, cols);
          });
+    if (follows_sibling && opt_.overlap_independent) unbarriered_last();
+    group_gemv_ = program_.commands.size() - 1;
     std::vector<Buf> written;
     for (const Gemm& g : part) written.push_back(g.out);
     std::uint64_t offset = 0;
@@ -520,6 +541,7 @@ class VkLowering {
   std::array<Loc, kBufs> loc_{};
   std::array<ActCache, 2> act_{};
   PendingAdd pending_;
+  std::size_t group_gemv_ = SIZE_MAX;  // index of the current Gemm group's last GEMV command
   std::uint64_t version_ = 0;
   VkProgram program_;
 };
