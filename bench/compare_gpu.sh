@@ -12,7 +12,9 @@
 # llama_peer.sh) or the folder of scripts/fetch_peers.sh, with llama_peer in BUILD_DIR/peer/.
 # Environment: PROMPT (512), GEN (128), REPS (3), ROUNDS (1), JSONL (compare_gpu.jsonl: every
 # JSON line, a first {"meta":...} line with date, host and commit), QVK_ARGS / PEER_ARGS (extra
-# arguments, e.g. QVK_ARGS=--profile or PEER_ARGS=--greedy), QVK_DEVICE (qvk's device).
+# arguments, e.g. QVK_ARGS=--profile; PEER_ARGS defaults to --greedy, so llama.cpp, like qvk,
+# waits for each token id and feeds it back; PEER_ARGS= gives llama-bench's way, which never
+# waits), QVK_DEVICE (qvk's device).
 # llama.cpp's log goes to JSONL.log. bench/perf_chart.py JSONL turns the lines into a chart and a
 # table. On lavapipe (no GPU) llama.cpp needs GGML_VK_VISIBLE_DEVICES=0.
 set -euo pipefail
@@ -53,7 +55,7 @@ for m in "$@"; do
     rm -f "$tmp"
     echo "# $m, round $r: llama.cpp Vulkan (${peer[*]})"
     # shellcheck disable=SC2086
-    "${peer[@]}" bench "$m" --gpu --prompt "$prompt" --gen "$gen" --reps "$reps" ${PEER_ARGS:-} 2>>"$out.log" |
+    "${peer[@]}" bench "$m" --gpu --prompt "$prompt" --gen "$gen" --reps "$reps" ${PEER_ARGS---greedy} 2>>"$out.log" |
       tee -a "$out"
   done
 done

@@ -32,7 +32,7 @@
 //   the activation block) into shared memory; barrier; (B) one thread per
 //   (row, lane) adds the P partials of each of its blocks in the chunk (in
 //   block order), forms the float term and adds it to the lane, kept in shared
-//   memory across chunks; barrier. Then the lane tree per row in shared memory.
+//   memory across chunks; barrier. Then the lane tree per row (below).
 //   Quantized, owner mapping (Config::owner): thread t owns logical lane
 //   t % 32 of `items` consecutive rows (workgroup/32 groups of them, so rows =
 //   workgroup/32 · items) and computes its blocks k = lane, lane+32, … whole
@@ -159,7 +159,7 @@ struct Gemv {
   // Shared memory the shader declares (must fit Vulkan's guaranteed 16 KiB).
   static constexpr std::uint32_t kSharedBytes =
       4 * C.rows * kLanes +
-      (kQuantized && !C.owner ? 4 * (C.workgroup * kItems + kChunkItems) * (kFormat.mins ? 2 : 1) : 0);
+      (kQuantized ? (C.owner ? 4 * 2 : 4 * (C.workgroup * kItems + kChunkItems)) * (kFormat.mins ? 2 : 1) : 0);  // owner: 1-element stubs
   static_assert(kSharedBytes <= 16384, "shared memory over 16 KiB: fewer items or rows");
 
   // The recorder refuses int_dot variants on a device without shaderIntegerDotProduct.
@@ -250,7 +250,7 @@ static_assert(Gemv<quant::Type::Q8_0>::valid({2048, 1024}) && !Gemv<quant::Type:
 static_assert(Gemv<quant::Type::Q4_K>::kChunkBlocks == 16 && Gemv<quant::Type::Q4_K>::kVariant == "gemv_q4_k");
 static_assert(Gemv<quant::Type::Q6_K, GemvConfig{.int_dot = true}>::kVariant == "gemv_q6_k_dot4");
 static_assert(Gemv<quant::Type::Q4_K, GemvConfig{256, 16, 1, 2, true, true}>::groups({4096, 4096}) == Groups{256, 1, 1} &&
-              Gemv<quant::Type::Q4_K, GemvConfig{256, 16, 1, 2, true, true}>::kSharedBytes == 4 * 16 * 32);
+              Gemv<quant::Type::Q4_K, GemvConfig{256, 16, 1, 2, true, true}>::kSharedBytes == 4 * 16 * 32 + 16);
 static_assert(Gemv<quant::Type::BF16>::kThreadLanes == 4 && Gemv<quant::Type::Q4_0>::kChunkBlocks == 32 &&
               Gemv<quant::Type::Q8_0>::kChunkBlocks == 32);
 

@@ -43,8 +43,6 @@ struct DeviceFeatures {
   std::uint32_t max_shared_memory = 0, max_workgroup_invocations = 0, max_push_constants = 0;
   std::uint64_t max_storage_buffer_range = 0;
 
-  // Every subgroup size a compute pipeline may be given (0 = "driver's
-  // choice" is not listed). Without size control: just the default size.
   // Whether a workgroup of `invocations` may be pinned to subgroup size `size`
   // (VUID-VkPipelineShaderStageCreateInfo-pNext-02756: at most size ·
   // maxComputeWorkgroupSubgroups invocations); size 0 (driver's choice) always may.
@@ -53,6 +51,8 @@ struct DeviceFeatures {
            std::uint64_t(invocations) <= std::uint64_t(size) * max_compute_workgroup_subgroups;
   }
 
+  // Every subgroup size a compute pipeline may be given (0 = "driver's
+  // choice" is not listed). Without size control: just the default size.
   std::vector<std::uint32_t> allowed_subgroup_sizes() const {
     std::vector<std::uint32_t> sizes;
     if (sizes_controllable)

@@ -129,7 +129,9 @@ void record(Recorder& rec, VkCommandBuffer cmd, const Bindings<Op>& bindings, co
   const Pipeline& p = rec.pipelines().template get<Op>(rec.subgroup_size());
   const auto& fn = rec.device().fn();
 
-  if (rec.barrier_policy() == BarrierPolicy::BeforeEachDispatch) {
+  // With timestamps attached every dispatch keeps its barrier: an unbarriered
+  // one would overlap its neighbour and both time windows would count the overlap.
+  if (rec.barrier_policy() == BarrierPolicy::BeforeEachDispatch || rec.timestamps() != nullptr) {
     auto mb = make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
     mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
