@@ -17,6 +17,7 @@
 #include "qvk/ops/embed_row.hpp"
 #include "qvk/ops/gemv.hpp"
 #include "qvk/ops/quantize_act.hpp"
+#include "qvk/ops/rmsnorm.hpp"
 #include "qvk/ops/weight_format.hpp"
 #include "qvk/quant/type.hpp"
 #include "qvk/vk/record.hpp"
@@ -129,6 +130,18 @@ inline void record_embed(vk::Recorder& rec, VkCommandBuffer cmd, Type t, vk::Buf
     default:
       throw std::invalid_argument("vulkan runtime: no embedding kernel for type " + type_name(t));
   }
+}
+
+// RMSNorm of one hidden row (fused with the residual add when Residual):
+// kNormWorkgroup invocations where the device allows them, else kNormWorkgroupSmall.
+// Both RmsNorm instances take the same bindings array; the bits are the same.
+template <bool Residual>
+void record_hidden_norm(vk::Recorder& rec, VkCommandBuffer cmd, const vk::Bindings<ops::RmsNorm<kNormWorkgroup, Residual>>& b,
+                        std::uint32_t n, float eps) {
+  if (rec.device().features().max_workgroup_invocations >= kNormWorkgroup)
+    vk::record<ops::RmsNorm<kNormWorkgroup, Residual>>(rec, cmd, b, {1, n, eps});
+  else
+    vk::record<ops::RmsNorm<kNormWorkgroupSmall, Residual>>(rec, cmd, b, {1, n, eps});
 }
 
 // Q8 activation blocks of x[n] for a GEMV whose weights pair with `kind`.

@@ -242,17 +242,11 @@ class VkLowering {
       const vk::BufferRange r = read(r_buf);
       touched(x_buf);
       emit(phase, op_label() + "add+" + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        if (rec.device().features().max_workgroup_invocations >= vkk::kNormWorkgroup)
-          vk::record<ops::RmsNorm<vkk::kNormWorkgroup, true>>(rec, cmd, {x, r, w, y}, {1, n, eps});
-        else
-          vk::record<ops::RmsNorm<vkk::kNormWorkgroupSmall, true>>(rec, cmd, {x, r, w, y}, {1, n, eps});
+        vkk::record_hidden_norm<true>(rec, cmd, {x, r, w, y}, n, eps);
       });
     } else {
       emit(phase, op_label() + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        if (rec.device().features().max_workgroup_invocations >= vkk::kNormWorkgroup)
-          vk::record<ops::RmsNorm<vkk::kNormWorkgroup>>(rec, cmd, {x, w, y}, {1, n, eps});
-        else
-          vk::record<ops::RmsNorm<vkk::kNormWorkgroupSmall>>(rec, cmd, {x, w, y}, {1, n, eps});
+        vkk::record_hidden_norm<false>(rec, cmd, {x, w, y}, n, eps);
       });
     }
   }
