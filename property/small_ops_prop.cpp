@@ -4,8 +4,8 @@
 // allows, the GPU output equals the reference bit for bit, every output
 // element is written and the guard after it is untouched:
 //   RoPE (push-constant and buffer positions, plain and YaRN tables), KV-cache
-//   append, SwiGLU, Add / QKV bias, QK-norm (RmsNorm per head), greedy argmax
-//   and top-k candidates (vs the CPU sampler).
+//   append, SwiGLU, Add / QKV bias, QK-norm (RmsNorm per head), greedy argmax,
+//   top-k candidates and the sampler's draw after them (vs the CPU sampler).
 // Case counts: rapidcheck's default (100) per property, from the fixed seed;
 // RC_PARAMS="max_success=N" for more, RC_PARAMS="seed=S" to reproduce.
 #include <gtest/gtest.h>
@@ -188,6 +188,49 @@ RC_GTEST_PROP(TopKProp, EqualsTheCpuCandidateList, ()) {
   RC_CLASSIFY(c.n >= 151936, "Qwen vocabulary");
   RC_TAG(name(c.kind));
   check(c, seed, run_topk(c));
+}
+
+// The sampler's settings: llama.cpp's defaults and the ends of every range
+// (top_p and min_p at 0+ and 1, temperatures whose inv_temp is huge or at its
+// floor), else random; u on the 2^-24 grid, its ends included.
+SampleCase gen_sample() {
+  const SelectCase s = gen_select(true);
+  SampleCase c;
+  c.n = s.n;
+  c.k = s.k;
+  c.kind = s.kind;
+  c.workgroup = s.workgroup;
+  c.subgroup = s.subgroup;
+  auto grid = [](std::uint32_t lo) {  // (lo .. 2^24] * 2^-24: in (0, 1]
+    return rc::gen::map(rc::gen::inRange<std::uint32_t>(lo, (1u << 24) + 1),
+                        [](std::uint32_t m) { return float(m) * 0x1p-24f; });
+  };
+  c.top_p = *rc::gen::oneOf(rc::gen::element(1.0f, 0.95f, 0.5f, 1e-30f, 1.0f - 0x1p-24f), grid(1));
+  c.min_p = *rc::gen::oneOf(rc::gen::element(0.0f, 0.05f, 0.2f, 1.0f, 1e-30f), grid(0));
+  c.temperature = *rc::gen::oneOf(
+      rc::gen::element(0.8f, 1.0f, 1e-30f, 2e-38f, 1e30f, 3e38f),
+      rc::gen::map(rc::gen::inRange(-40, 41), [](int e) { return std::ldexp(1.0f, e / 4) * (1.0f + float(e & 3) / 8); }));
+  c.u = *rc::gen::oneOf(rc::gen::element(0.0f, 0.5f, 1.0f - 0x1p-24f),
+                        rc::gen::map(rc::gen::inRange<std::uint32_t>(0, 1u << 24),
+                                     [](std::uint32_t m) { return float(m) * 0x1p-24f; }));
+  return c;
+}
+
+RC_GTEST_PROP(SampleProp, EqualsTheCpuSamplersToken, ()) {
+  RC_PRE(kDefaultParams);
+  SampleCase c = gen_sample();
+  const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+  std::mt19937_64 rng(seed);
+  c.logits = make_logits(rng, c.n, c.kind);
+  const SamplePath path = sample_path(c);
+  RC_CLASSIFY(c.n >= 151936, "Qwen vocabulary");
+  RC_CLASSIFY(path.after_top_p < path.k, "top-p cut");
+  RC_CLASSIFY(path.after_min_p < path.after_top_p, "min-p cut");
+  RC_CLASSIFY(path.single, "one candidate left");
+  RC_CLASSIFY(!path.single && path.pick > 0, "pick > 0");
+  RC_CLASSIFY(path.fallback && !path.single, "last-positive fallback");
+  RC_TAG(name(c.kind));
+  check(c, seed, run_sample_chain(c));
 }
 
 TEST(SmallOpsProp, RanOnANamedDeviceWithCleanValidation) {

@@ -175,10 +175,13 @@ int run(int argc, char** argv) {
     else
       std::fprintf(stderr, "cpu, %u threads, ctx %u\n", o.threads, ctx);
   }
-  // The GPU picks greedy tokens itself when the sampler's choice is the plain
-  // argmax of the logits (runtime::greedy_token): greedy and no repetition penalty.
+  // The GPU draws the token itself (runtime::sample_token of the logits, so
+  // only the id comes back) unless the repetition penalty is on or top-k keeps
+  // more than ops::kTopKMaxK candidates (--top-k 0 included): then the logits
+  // come back and the CPU sampler draws.
   const runtime::SamplerParams& sp = sampler.params();
-  const bool gpu_greedy = vulkan && sampler.config().greedy && (sp.repeat_penalty == 1.0f || sp.repeat_last_n <= 0);
+  const bool penalty = sp.repeat_penalty != 1.0f && sp.repeat_last_n > 0;
+  const bool gpu_pick = vulkan && !penalty && gpu->samples_on_device(sampler.config());
   auto eval = [&](std::span<const std::int32_t> toks, std::uint32_t pos0, std::vector<float>& out) {
     if (vulkan)
       gpu->eval(toks, pos0, dump != nullptr, out);
@@ -188,13 +191,16 @@ int run(int argc, char** argv) {
 
   std::vector<std::int32_t> history(prompt);
   std::vector<float> logits;
-  std::int32_t gpu_next = -1;  // gpu_greedy: the token the GPU picked after the last evaluated position
+  std::int32_t gpu_next = -1;  // gpu_pick: the token the GPU drew after the last evaluated position
+  // gpu_pick: the first token's draw (every chunk draws with it; only the last chunk's token is used).
+  const float u0 = gpu_pick ? sampler.next_draw() : 0.0f;
   const auto t_prefill = Clock::now();
   for (std::size_t i = 0; i < prompt.size(); i += kPrefillChunk) {
     const std::size_t n = std::min(kPrefillChunk, prompt.size() - i);
     const auto chunk = std::span(prompt).subspan(i, n);
-    if (gpu_greedy)
-      gpu_next = gpu->eval_greedy(chunk, static_cast<std::uint32_t>(i), dump != nullptr, dump ? &logits : nullptr);
+    if (gpu_pick)
+      gpu_next = gpu->eval_sample(chunk, static_cast<std::uint32_t>(i), dump != nullptr, dump ? &logits : nullptr,
+                                  sampler.config(), u0);
     else
       eval(chunk, static_cast<std::uint32_t>(i), logits);
     write_rows(logits);
@@ -213,7 +219,7 @@ int run(int argc, char** argv) {
   std::string stop = "length";
   const auto t_decode = Clock::now();
   for (;;) {
-    const std::int32_t id = gpu_greedy ? gpu_next : sampler.sample(last, history);
+    const std::int32_t id = gpu_pick ? gpu_next : sampler.sample(last, history);
     ++n_gen;
     history.push_back(id);
     const bool eog = tok.is_eog(id);
@@ -231,15 +237,15 @@ int run(int argc, char** argv) {
     if (final_token) break;
     const std::int32_t step[1] = {id};
     const auto pos = static_cast<std::uint32_t>(history.size() - 1);
-    if (gpu_greedy)
-      gpu_next = gpu->eval_greedy(step, pos, false, dump ? &logits : nullptr);
+    if (gpu_pick)
+      gpu_next = gpu->eval_sample(step, pos, false, dump ? &logits : nullptr, sampler.config(), sampler.next_draw());
     else if (vulkan)
       gpu->eval(step, pos, false, logits);
     else
       cpu->eval(step, pos, false, logits);
     ++n_decoded;
     if (dump) write_rows(logits);
-    if (!gpu_greedy) last = std::span<const float>(logits.data(), V);
+    if (!gpu_pick) last = std::span<const float>(logits.data(), V);
   }
   const double decode_s = since(t_decode);
   if (!o.json) std::fputs("\n", stdout);
@@ -261,7 +267,7 @@ int run(int argc, char** argv) {
             ",\"gpu_memory_bytes\":" + std::to_string(gpu_bytes) + ",\"weight_bytes\":" +
             std::to_string(gpu->weight_bytes()) + ",\"kv_bytes\":" + std::to_string(gpu->kv_bytes()) +
             ",\"scratch_bytes\":" + std::to_string(gpu->scratch_bytes()) + ",\"gpu_sampling\":" +
-            (gpu_greedy ? "true" : "false");
+            (gpu_pick ? "true" : "false");
   else
     where = "\"device\":\"cpu\",\"threads\":" + std::to_string(o.threads);
   if (o.json)

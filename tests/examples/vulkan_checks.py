@@ -8,7 +8,7 @@ writes them). The Vulkan runtime computes the CPU reference's logits bit for bit
 compares the two devices byte for byte: --dump-logits files (cmp), streamed text, token ids.
 Runs on whatever Vulkan device the loader offers (lavapipe here; QVK_DEVICE picks one).
 
-  parity  greedy (argmax on the GPU) with dumps, sampled (CPU sampler on the GPU's logits) with
+  parity  greedy (argmax on the GPU) with dumps, sampled (top-k/top-p/min-p drawn on the GPU) with
           dumps, a two-chunk prompt without dumps (only token ids come back), a repetition
           penalty (greedy on the CPU); the --json summary names the device and its memory
   errors  no usable device (QVK_DEVICE naming none, no driver): exit 1 and a one-line message
@@ -70,13 +70,13 @@ def check_parity(c):
     same_dumps("greedy", dc, dg, P + 2)
     print(f"ok {g.QWEN3}: greedy, {P} prompt tokens + 3: identical text and {P + 2} dumped rows")
 
-    # Sampled (the default chain: temperature, top-k, top-p, min-p): the CPU sampler on the GPU's logits.
+    # Sampled (the default chain: temperature, top-k, top-p, min-p): drawn on the GPU, the same ids.
     args = ["--prompt", "Hi there", "-n", 4, "--seed", 3, "--json"]
     cpu, gpu, dc, dg = both(c, g.QWEN2, args, "sampled")
     ids = [[json.loads(line)["id"] for line in out.splitlines()[:-1]] for out in (cpu, gpu)]
     check(ids[0] == ids[1], f"sampled: token ids differ: cpu {ids[0]}, vulkan {ids[1]}")
     summary = json.loads(gpu.splitlines()[-1])["summary"]
-    check(summary["device"] == "vulkan" and summary["device_name"] and summary["gpu_sampling"] is False,
+    check(summary["device"] == "vulkan" and summary["device_name"] and summary["gpu_sampling"] is True,
           f"sampled: summary {summary}")
     check(summary["gpu_memory_bytes"] == summary["weight_bytes"] + summary["kv_bytes"] + summary["scratch_bytes"]
           and summary["weight_bytes"] > 0 and summary["kv_bytes"] > 0, f"sampled: memory fields {summary}")
@@ -96,6 +96,24 @@ def check_parity(c):
     check(ids[0] == ids[1], f"long greedy: ids differ: cpu {ids[0]}, vulkan {ids[1]}")
     check(summary["gpu_sampling"] is True and summary["prompt_tokens"] == 77, f"long greedy: summary {summary}")
     print(f"ok {g.QWEN2}: 77-token prompt, greedy on the GPU -> ids {ids[1]} as on the cpu")
+
+    # Hotter draws over more tokens, and settings the GPU leaves to the CPU (--top-k 0: the whole
+    # vocabulary): ids identical either way; the summary says where the token was drawn. (The Q8_0
+    # model: on lavapipe its LM head takes ~0.2 s, the Q4_K_M model's Q6_K one ~2.5 s.)
+    for extra, on_gpu in ((["--temp", "1.7", "--top-k", "128", "--top-p", "0.9", "--min-p", "0.01"], True),
+                          (["--temp", "1.2", "--top-k", "7", "--top-p", "1", "--min-p", "0"], True),
+                          (["--temp", "1.0", "--top-k", "0"], False)):
+        outs = []
+        for device in ("cpu", "vulkan"):
+            out, _ = run(c, ["--model", c.model(g.QWEN2), "--prompt", "Hi there", "-n", 10, "--seed", 11, "--json",
+                             *extra, "--device", device])
+            outs.append(out)
+        ids = [[json.loads(line)["id"] for line in out.splitlines()[:-1]] for out in outs]
+        summary = json.loads(outs[1].splitlines()[-1])["summary"]
+        check(ids[0] == ids[1], f"sampled {extra}: ids differ: cpu {ids[0]}, vulkan {ids[1]}")
+        check(summary["gpu_sampling"] is on_gpu, f"sampled {extra}: gpu_sampling should be {on_gpu}: {summary}")
+        check(len(set(ids[1])) > 1, f"sampled {extra}: one id repeated, the draw is not exercised: {ids[1]}")
+        print(f"ok {g.QWEN2}: sampled {' '.join(extra)} on the {'GPU' if on_gpu else 'CPU'} -> ids {ids[1]} as on the cpu")
 
     # Greedy with a repetition penalty: the penalty is applied on the CPU, so the logits come back.
     outs = []

@@ -120,6 +120,31 @@ TEST(Sampler, TokenIsDrawnWithUFromSeedAndStep) {
     ASSERT_EQ(s.sample(z, {}), qvk::runtime::sample_token(z, s.config(), qvk::runtime::rng_uniform(99, step), scratch));
 }
 
+TEST(Sampler, NextDrawHandsADeviceTheDrawSampleWouldUseAndAdvances) {
+  // A device that samples itself (VkForward::eval_sample) gets u = next_draw():
+  // interleaving it with sample() keeps one draw per token, in order.
+  const std::vector<float> z = grid_logits(300);
+  Sampler s(plain(1.0f, 5)), t(plain(1.0f, 5));
+  SampleScratch scratch;
+  for (std::uint64_t step = 0; step < 30; ++step) {
+    const std::int32_t want = t.sample(z, {});
+    if (step % 2 == 0) {
+      EXPECT_EQ(s.next_draw(), qvk::runtime::rng_uniform(5, step));
+      s.set_step(step);
+      EXPECT_EQ(qvk::runtime::sample_token(z, s.config(), s.next_draw(), scratch), want);
+    } else {
+      EXPECT_EQ(s.sample(z, {}), want);
+    }
+    EXPECT_EQ(s.step(), step + 1);
+  }
+}
+
+TEST(Sampler, CandidateStageRefusesAnEmptyList) {
+  std::vector<qvk::runtime::Candidate> none;
+  std::vector<float> w;
+  EXPECT_THROW(qvk::runtime::sample_candidates(none, qvk::runtime::SampleConfig{}, 0.5f, w), std::invalid_argument);
+}
+
 TEST(Sampler, EmpiricalDistributionMatchesSoftmax) {
   // 200,000 draws with fixed seeds; each frequency within 5 sigma (about 0.005
   // absolute for p ≈ 0.3).

@@ -20,6 +20,7 @@
 #include "qvk/ops/rope.hpp"
 #include "qvk/ops/swiglu.hpp"
 #include "qvk/ops/topk.hpp"
+#include "qvk/ops/sample.hpp"
 #include "qvk/ops/attention.hpp"
 
 namespace qvk::shadergen {
@@ -79,6 +80,7 @@ inline constexpr std::array kVariants{
     Variant{ops::ArgmaxFinal<64>::kVariant, ops::ArgmaxFinal<64>::kSource, &prelude<ops::ArgmaxFinal<64>>},
     Variant{ops::TopKPartial<64>::kVariant, ops::TopKPartial<64>::kSource, &prelude<ops::TopKPartial<64>>},
     Variant{ops::TopKMerge<64>::kVariant, ops::TopKMerge<64>::kSource, &prelude<ops::TopKMerge<64>>},
+    Variant{ops::SampleCandidates<64>::kVariant, ops::SampleCandidates<64>::kSource, &prelude<ops::SampleCandidates<64>>},
     Variant{ops::AttentionChunks<128>::kVariant, ops::AttentionChunks<128>::kSource, &prelude<ops::AttentionChunks<128>>},
     Variant{ops::AttentionCombine<128>::kVariant, ops::AttentionCombine<128>::kSource, &prelude<ops::AttentionCombine<128>>},
     Variant{ops::AttentionChunks<128, 128, 8, ops::PositionFrom::Buffer>::kVariant, ops::AttentionChunks<128>::kSource,

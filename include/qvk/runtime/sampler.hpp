@@ -25,6 +25,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "qvk/numerics/flush.hpp"
 #include "qvk/runtime/sampler_candidates.hpp"
 #include "qvk/runtime/sampler_filters.hpp"
 #include "qvk/runtime/sampler_params.hpp"
@@ -47,8 +48,12 @@ inline SampleConfig make_sample_config(const SamplerParams& p) {
   SampleConfig c;
   c.greedy = is_greedy(p);
   c.top_k = static_cast<std::uint32_t>(p.top_k);
-  c.top_p = p.top_p;
-  c.min_p = p.min_p;
+  // The tiny-value rule on the two fractions a kernel compares or multiplies
+  // as given (a device may flush a subnormal push constant): top_p <= FLT_MIN
+  // becomes 0, which keeps the same single candidate (w1_0 = 1 reaches any
+  // threshold that small); min_p <= FLT_MIN becomes 0, i.e. off.
+  c.top_p = numerics::flush(p.top_p);
+  c.min_p = numerics::flush(p.min_p);
   c.inv_temp = c.greedy ? 0.0f : inv_temperature(p.temperature);
   return c;
 }
@@ -59,15 +64,13 @@ struct SampleScratch {
   std::vector<float> weights;
 };
 
-// The token for `logits` (already penalized; sanitized here) and draw u in [0, 1).
-inline std::int32_t sample_token(std::span<const float> logits, const SampleConfig& config, float u,
-                                 SampleScratch& scratch) {
-  if (logits.empty()) throw std::invalid_argument("sample_token: empty logits");
-  if (config.greedy) return greedy_token(logits);
-
-  std::vector<Candidate>& c = scratch.candidates;
-  std::vector<float>& w = scratch.weights;
-  gather_candidates(logits, config.top_k, c);
+// The token drawn from an ordered candidate list (gather_candidates' output,
+// at least one entry) with draw u in [0, 1): everything of the chain after
+// top-k. This is what the GPU's ops::SampleCandidates computes from TopKMerge's
+// list; min-p compacts `c` in place, `w` is scratch.
+inline std::int32_t sample_candidates(std::span<Candidate> c, const SampleConfig& config, float u,
+                                      std::vector<float>& w) {
+  if (c.empty()) throw std::invalid_argument("sample_candidates: no candidates");
   // Every logit NaN or -inf: all tie, and the first in order (the lowest id) wins.
   if (c[0].logit == -std::numeric_limits<float>::infinity()) return c[0].id;
 
@@ -75,13 +78,20 @@ inline std::int32_t sample_token(std::span<const float> logits, const SampleConf
   if (config.top_p < 1.0f || config.min_p > 0.0f) {
     unit_weights(c, w);
     n = top_p_count(w, config.top_p);
-    if (config.min_p > 0.0f)
-      n = min_p_filter(std::span<Candidate>(c.data(), n), std::span<float>(w.data(), n), config.min_p);
-    c.resize(n);
+    if (config.min_p > 0.0f) n = min_p_filter(c.first(n), std::span<float>(w.data(), n), config.min_p);
   }
   if (n == 1) return c[0].id;
-  temperature_weights(c, config.inv_temp, w);
+  temperature_weights(c.first(n), config.inv_temp, w);
   return c[select_index(w, u)].id;
+}
+
+// The token for `logits` (already penalized; sanitized here) and draw u in [0, 1).
+inline std::int32_t sample_token(std::span<const float> logits, const SampleConfig& config, float u,
+                                 SampleScratch& scratch) {
+  if (logits.empty()) throw std::invalid_argument("sample_token: empty logits");
+  if (config.greedy) return greedy_token(logits);
+  gather_candidates(logits, config.top_k, scratch.candidates);
+  return sample_candidates(scratch.candidates, config, u, scratch.weights);
 }
 
 class Sampler {
@@ -108,6 +118,15 @@ class Sampler {
     const std::int32_t token = sample_token(z, config_, u, scratch_);
     ++step_;
     return token;
+  }
+
+  // The draw u of step() for a device that samples itself (VkForward::
+  // eval_sample), advancing the step as sample() does; valid only where the
+  // penalty is off (the device does not apply it).
+  float next_draw() {
+    const float u = rng_uniform(params_.seed, step_);
+    ++step_;
+    return u;
   }
 
   const SamplerParams& params() const { return params_; }

@@ -9,15 +9,18 @@
 // A step is one token at one position: the host writes (token, position) into
 // a staging buffer, and ONE vkQueueSubmit runs the whole step: copy them into
 // device words, every dispatch of the schedule, and (when asked) the LM head,
-// the greedy argmax and the copies back. Nothing returns to the host inside a
-// step. Prefill runs token by token (T = 1 steps); the logits of a position do
+// the token pick and the copies back. Nothing returns to the host inside a
+// step. The pick is the sampler's (runtime::sample_token) on the GPU: the greedy
+// argmax, or top-k -> top-p / min-p / temperature draw (ops::TopKPartial,
+// TopKMerge, SampleCandidates) with the step's draw u written beside the token,
+// so only the id comes back. Prefill runs token by token (T = 1 steps); the logits of a position do
 // not depend on that (the reference is batch-invariant), so they equal
 // ref::Forward's bit for bit however the caller chunks its eval() calls.
 //
 // Replay (the default): the token and the position are read from device
 // words (EmbedRow, RopeNeox, KvAppend and attention in their Buffer forms), so
 // a step's command buffer does not depend on the token or the position: it is
-// recorded ONCE per set of outputs (none / logits / greedy token / both) and
+// recorded ONCE per set of outputs (none / logits / token pick / both) and
 // resubmitted every step. Attention's geometry then covers the whole cache
 // (chunks past the position exit at once). VkForwardOptions::replay = false
 // records every step afresh instead, with attention's n_pos as a push
@@ -40,7 +43,10 @@
 #include "qvk/model/weights.hpp"
 #include "qvk/ops/argmax.hpp"
 #include "qvk/ops/rope_table.hpp"
+#include "qvk/ops/sample.hpp"
+#include "qvk/ops/topk.hpp"
 #include "qvk/runtime/eval_batch.hpp"
+#include "qvk/runtime/sampler.hpp"
 #include "qvk/runtime/schedule.hpp"
 #include "qvk/runtime/vk_kernels.hpp"
 #include "qvk/runtime/vk_program.hpp"
@@ -86,7 +92,7 @@ class VkForward {
     // Pipelines are created as commands are recorded: record the usual steps
     // (prefill without logits, greedy, logits) now, so loading pays the compiles.
     for (const auto& [logits, argmax] : {std::pair{false, false}, std::pair{false, true}, std::pair{true, false}})
-      recorded(key_for(0, logits, argmax), VK_NULL_HANDLE);
+      recorded(key_for(0, logits, argmax, {}), VK_NULL_HANDLE);
     auto fi = vk::make_struct<VkFenceCreateInfo>(VK_STRUCTURE_TYPE_FENCE_CREATE_INFO);
     vk::check(dev_.fn().vkCreateFence(dev_.handle(), &fi, nullptr, &fence_), "vkCreateFence");
   }
@@ -128,25 +134,54 @@ class VkForward {
     logits.resize((all_logits ? T : 1) * V);
     for (std::size_t t = 0; t < T; ++t) {
       float* row = all_logits ? logits.data() + t * V : (t + 1 == T ? logits.data() : nullptr);
-      step(tokens[t], pos0 + std::uint32_t(t), row, nullptr);
+      step(tokens[t], pos0 + std::uint32_t(t), row, nullptr, {}, 0.0f);
     }
   }
 
-  // eval() whose last position also picks the greedy token on the GPU
-  // (runtime::greedy_token of its logits); only that id comes back unless
-  // `logits` is given (then filled exactly as eval() fills it).
-  std::int32_t eval_greedy(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits,
-                           std::vector<float>* logits) {
+  // Whether eval_sample() draws for `config` on the GPU: greedy, or top-k
+  // keeping 1..ops::kTopKMaxK candidates. top_k = 0 (the whole vocabulary) or
+  // above kTopKMaxK stays with the host's Sampler (logits copied back).
+  bool samples_on_device(const SampleConfig& config) const {
+    return config.greedy ||
+           (config.top_k >= 1 && std::min<std::uint64_t>(config.top_k, cfg_.vocab) <= ops::kTopKMaxK);
+  }
+
+  // eval() whose last position also draws the next token on the GPU:
+  // runtime::sample_token(its logits, config, u) bit for bit (greedy: the
+  // argmax; u unused). Only that id comes back unless `logits` is given (then
+  // filled exactly as eval() fills it). Throws std::invalid_argument when
+  // !samples_on_device(config) or u is outside [0, 1).
+  std::int32_t eval_sample(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits,
+                           std::vector<float>* logits, const SampleConfig& config, float u) {
     check_batch(tokens, pos0);
+    if (!samples_on_device(config))
+      throw std::invalid_argument("eval_sample: top_k " + std::to_string(config.top_k) +
+                                  " is not sampled on the GPU (greedy or 1.." + std::to_string(ops::kTopKMaxK) +
+                                  " candidates); sample the logits on the host");
+    if (!(u >= 0.0f && u < 1.0f)) throw std::invalid_argument("eval_sample: draw u must be in [0, 1)");
+    ops::SampleProblem sample{};
+    if (!config.greedy) {
+      sample = {std::min(config.top_k, cfg_.vocab), config.top_p, config.min_p, config.inv_temp};
+      if (!ops::SampleCandidates<vkk::kSampleWorkgroup>::valid(sample))
+        throw std::invalid_argument("eval_sample: sampler settings out of range (make them with make_sample_config)");
+    }
     const std::size_t T = tokens.size(), V = cfg_.vocab;
     if (logits) logits->resize((all_logits ? T : 1) * V);
     std::int32_t id = -1;
     for (std::size_t t = 0; t < T; ++t) {
       const bool last = t + 1 == T;
       float* row = !logits ? nullptr : all_logits ? logits->data() + t * V : (last ? logits->data() : nullptr);
-      step(tokens[t], pos0 + std::uint32_t(t), row, last ? &id : nullptr);
+      step(tokens[t], pos0 + std::uint32_t(t), row, last ? &id : nullptr, sample, u);
     }
     return id;
+  }
+
+  // eval_sample() with the greedy pick (runtime::greedy_token of the last logits).
+  std::int32_t eval_greedy(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits,
+                           std::vector<float>* logits) {
+    SampleConfig greedy;
+    greedy.greedy = true;
+    return eval_sample(tokens, pos0, all_logits, logits, greedy, 0.0f);
   }
 
   // One step recorded alone with a timestamp around every dispatch (for
@@ -154,14 +189,14 @@ class VkForward {
   // the GPU time of each dispatch, in order: a greedy decode step's work.
   std::vector<vk::OpTime> profile_step(std::int32_t token, std::uint32_t pos) {
     check_batch(std::span<const std::int32_t>(&token, 1), pos);
-    write_inputs(token, pos);
+    write_inputs(token, pos, 0.0f);
     vk::Timestamps ts(dev_, 4096);
     rec_.set_timestamps(&ts);
     try {
       vk::submit_and_wait(dev_, [&](VkCommandBuffer cmd) {
         ts.reset(cmd);
         for (const VkCommand& c : commands_)
-          if (c.phase != VkPhase::LogitsOut) c.record(rec_, cmd, VkStepArgs{pos + 1});
+          if (c.phase != VkPhase::LogitsOut && c.phase != VkPhase::Sample) c.record(rec_, cmd, VkStepArgs{pos + 1, {}});
       });
     } catch (...) {
       rec_.set_timestamps(nullptr);
@@ -222,9 +257,14 @@ class VkForward {
     position_ = vk::Buffer(dev_, 16);
     argmax_out_ = vk::Buffer(dev_, 16);
     argmax_partial_ = vk::Buffer(dev_, 8ull * ops::argmax_partials(cfg_.vocab));
+    draw_ = vk::Buffer(dev_, 16);
+    topk_partial_ = vk::Buffer(dev_, 8ull * ops::kTopKMaxK * ops::topk_partials(cfg_.vocab));
+    topk_values_ = vk::Buffer(dev_, 4ull * ops::kTopKMaxK);
+    topk_ids_ = vk::Buffer(dev_, 4ull * ops::kTopKMaxK);
     staging_ = vk::Buffer(dev_, kStagingLogits + 4ull * cfg_.vocab, vk::Buffer::Kind::Staging);
     constant_bytes_ = rope_cos_.size() + rope_sin_.size() + token_.size() + position_.size() + argmax_out_.size() +
-                      argmax_partial_.size() + staging_.size();
+                      argmax_partial_.size() + draw_.size() + topk_partial_.size() + topk_values_.size() +
+                      topk_ids_.size() + staging_.size();
   }
 
   void lower(const std::vector<Op>& schedule) {
@@ -248,13 +288,14 @@ class VkForward {
     VkProgram p = VkLowering(cfg_, in, weights_, scratch_, po, align_).lower(schedule);
     logits_ = p.logits;
 
-    const VkBuffer staging = staging_.handle(), tok = token_.handle(), pos = position_.handle();
+    const VkBuffer staging = staging_.handle(), tok = token_.handle(), pos = position_.handle(), draw = draw_.handle();
     const vk::Device* d = &dev_;
     commands_.push_back({VkPhase::In, false, "inputs", [=](vk::Recorder&, VkCommandBuffer cmd, const VkStepArgs&) {
                            vk::full_barrier(*d, cmd);  // the previous step's reads of these words are done
-                           const VkBufferCopy t{kStagingToken, 0, 4}, q{kStagingPosition, 0, 4};
+                           const VkBufferCopy t{kStagingToken, 0, 4}, q{kStagingPosition, 0, 4}, u{kStagingDraw, 0, 4};
                            d->fn().vkCmdCopyBuffer(cmd, staging, tok, 1, &t);
                            d->fn().vkCmdCopyBuffer(cmd, staging, pos, 1, &q);
+                           d->fn().vkCmdCopyBuffer(cmd, staging, draw, 1, &u);
                          }});
     for (VkCommand& c : p.commands) {
       per_token_ |= c.per_token;
@@ -269,6 +310,20 @@ class VkForward {
            vk::record<ops::ArgmaxFinal<vkk::kArgmaxWorkgroup>>(rec, cmd, {partial, out}, {vocab});
            to_transfer(*d, cmd);
            const VkBufferCopy c{0, kStagingArgmax, 8};
+           d->fn().vkCmdCopyBuffer(cmd, out_buf, staging, 1, &c);
+           to_host(*d, cmd);
+         }});
+    const vk::BufferRange tk_partial = vk::whole(topk_partial_), tk_values = vk::whole(topk_values_),
+                          tk_ids = vk::whole(topk_ids_), draw_word = vk::whole(draw_);
+    commands_.push_back(
+        {VkPhase::Sample, false, "sample", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+           const ops::TopKProblem tp{vocab, a.sample.k};
+           vk::record<ops::TopKPartial<vkk::kTopKWorkgroup>>(rec, cmd, {logits, tk_partial}, tp);
+           vk::record<ops::TopKMerge<vkk::kTopKWorkgroup>>(rec, cmd, {tk_partial, tk_values, tk_ids}, tp);
+           vk::record<ops::SampleCandidates<vkk::kSampleWorkgroup>>(rec, cmd, {tk_values, tk_ids, draw_word, out},
+                                                                     a.sample);
+           to_transfer(*d, cmd);
+           const VkBufferCopy c{0, kStagingArgmax, 4};
            d->fn().vkCmdCopyBuffer(cmd, out_buf, staging, 1, &c);
            to_host(*d, cmd);
          }});
@@ -297,11 +352,13 @@ class VkForward {
   }
 
   // ---- a step
-  // What a step's command buffer depends on: the outputs, and the position
-  // only when a command records it (replay = false).
+  // What a step's command buffer depends on: the outputs (the sampler's
+  // settings when it samples), and the position only when a command records
+  // it (replay = false).
   struct StepKey {
     std::uint32_t n_pos = 0;
     bool lm_head = false, argmax = false, logits = false;
+    ops::SampleProblem sample{};  // k = 0: no sampling
     friend bool operator==(const StepKey&, const StepKey&) = default;
   };
   static bool runs(VkPhase p, const StepKey& k) {
@@ -313,13 +370,16 @@ class VkForward {
         return k.lm_head;
       case VkPhase::Argmax:
         return k.argmax;
+      case VkPhase::Sample:
+        return k.sample.k != 0;
       case VkPhase::LogitsOut:
         return k.logits;
     }
     return false;
   }
-  StepKey key_for(std::uint32_t pos, bool logits, bool argmax) const {
-    return {per_token_ ? pos + 1 : 0, logits || argmax, argmax, logits};
+  StepKey key_for(std::uint32_t pos, bool logits, bool argmax, const ops::SampleProblem& sample) const {
+    const bool draws = sample.k != 0;
+    return {per_token_ ? pos + 1 : 0, logits || argmax || draws, argmax, logits, sample};
   }
 
   struct Recorded {
@@ -328,9 +388,10 @@ class VkForward {
     std::uint64_t dispatches = 0;
     std::uint64_t last_use = 0;
   };
-  // Replay needs at most 4 (one per set of outputs); per-token recording
-  // rotates through the rest.
-  static constexpr std::size_t kRecordedMax = 6;
+  // Replay needs one per set of outputs (none / logits / greedy / sample, the
+  // last two with or without logits: 6 for one sampler's settings); per-token
+  // recording and other settings rotate through the rest.
+  static constexpr std::size_t kRecordedMax = 8;
 
   VkCommandBuffer allocate() {
     auto ai = vk::make_struct<VkCommandBufferAllocateInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO);
@@ -360,13 +421,13 @@ class VkForward {
         if (r.cb != busy && (!slot || r.last_use < slot->last_use)) slot = &r;
     }
     const auto& fn = dev_.fn();
-    slot->key = {UINT32_MAX, false, false, false};  // nothing valid until recorded
+    slot->key = {UINT32_MAX, false, false, false, {}};  // nothing valid until recorded
     vk::check(fn.vkResetCommandBuffer(slot->cb, 0), "vkResetCommandBuffer");
     auto bi = vk::make_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
     vk::check(fn.vkBeginCommandBuffer(slot->cb, &bi), "vkBeginCommandBuffer");
     const std::uint64_t d0 = rec_.dispatches();
     for (const VkCommand& c : commands_)
-      if (runs(c.phase, key)) c.record(rec_, slot->cb, VkStepArgs{key.n_pos});
+      if (runs(c.phase, key)) c.record(rec_, slot->cb, VkStepArgs{key.n_pos, key.sample});
     vk::check(fn.vkEndCommandBuffer(slot->cb), "vkEndCommandBuffer");
     slot->key = key;
     slot->dispatches = rec_.dispatches() - d0;
@@ -375,17 +436,22 @@ class VkForward {
     return *slot;
   }
 
-  void write_inputs(std::int32_t token, std::uint32_t pos) {
+  void write_inputs(std::int32_t token, std::uint32_t pos, float u) {
     auto* p = static_cast<std::byte*>(staging_.mapped());
     const auto t = static_cast<std::uint32_t>(token);
     std::memcpy(p + kStagingToken, &t, 4);
     std::memcpy(p + kStagingPosition, &pos, 4);
+    std::memcpy(p + kStagingDraw, &u, 4);
   }
 
-  // One token at position pos: logits_out (vocab floats) and/or the greedy id when non-null.
-  void step(std::int32_t token, std::uint32_t pos, float* logits_out, std::int32_t* argmax_out) {
-    const StepKey key = key_for(pos, logits_out != nullptr, argmax_out != nullptr);
-    write_inputs(token, pos);
+  // One token at position pos: logits_out (vocab floats) when non-null, and
+  // into token_out the greedy id (sample.k == 0) or the id drawn with u.
+  void step(std::int32_t token, std::uint32_t pos, float* logits_out, std::int32_t* token_out,
+            const ops::SampleProblem& sample, float u) {
+    const ops::SampleProblem draws = token_out ? sample : ops::SampleProblem{};
+    const bool argmax = token_out && sample.k == 0;
+    const StepKey key = key_for(pos, logits_out != nullptr, argmax, draws);
+    write_inputs(token, pos, u);
     const Recorded& r = recorded(key, VK_NULL_HANDLE);
     const VkCommandBuffer cb = r.cb;
     const std::uint64_t dispatches = r.dispatches;
@@ -399,7 +465,7 @@ class VkForward {
     // one (next position, same outputs).
     if (per_token_ && pos + 2 <= n_ctx_) {
       try {
-        recorded(key_for(pos + 1, key.logits, key.argmax), cb);
+        recorded(key_for(pos + 1, key.logits, key.argmax, key.sample), cb);
       } catch (...) {
         fn.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX);
         throw;
@@ -408,10 +474,10 @@ class VkForward {
     vk::check(fn.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
     last_step_dispatches_ = dispatches;
     const auto* p = static_cast<const std::byte*>(staging_.mapped());
-    if (argmax_out) {
+    if (token_out) {
       std::uint32_t id = 0;
       std::memcpy(&id, p + kStagingArgmax, 4);
-      *argmax_out = static_cast<std::int32_t>(id);
+      *token_out = static_cast<std::int32_t>(id);
     }
     if (logits_out) std::memcpy(logits_out, p + kStagingLogits, 4ull * cfg_.vocab);
   }
@@ -420,8 +486,9 @@ class VkForward {
     runtime::check_eval_batch(tokens, pos0, n_ctx_, cfg_.vocab);
   }
 
-  // Staging layout: inputs, the argmax words, the logits row.
-  static constexpr VkDeviceSize kStagingToken = 0, kStagingPosition = 4, kStagingArgmax = 64, kStagingLogits = 256;
+  // Staging layout: inputs (token, position, draw u), the picked token, the logits row.
+  static constexpr VkDeviceSize kStagingToken = 0, kStagingPosition = 4, kStagingDraw = 8, kStagingArgmax = 64,
+                                kStagingLogits = 256;
 
   vk::Device& dev_;
   VkForwardOptions opt_;
@@ -436,7 +503,8 @@ class VkForward {
   VkScratch scratch_;
   std::vector<vk::Buffer> kv_k_, kv_v_;
   std::uint64_t kv_bytes_ = 0;
-  vk::Buffer rope_cos_, rope_sin_, token_, position_, argmax_out_, argmax_partial_, staging_;
+  vk::Buffer rope_cos_, rope_sin_, token_, position_, argmax_out_, argmax_partial_, draw_, topk_partial_, topk_values_,
+      topk_ids_, staging_;
   std::uint64_t constant_bytes_ = 0;
   vk::BufferRange logits_;
   std::vector<VkCommand> commands_;

@@ -36,6 +36,8 @@ inline constexpr std::uint32_t kKvWorkgroup = 64;
 inline constexpr std::uint32_t kEmbedWorkgroup = 64;
 inline constexpr std::uint32_t kQuantizeWorkgroup = 64;
 inline constexpr std::uint32_t kArgmaxWorkgroup = 256;
+inline constexpr std::uint32_t kTopKWorkgroup = 256;
+inline constexpr std::uint32_t kSampleWorkgroup = 128;  // one thread per candidate (k <= ops::kTopKMaxK)
 inline constexpr std::uint32_t kAttnChunksWorkgroup = 128;
 inline constexpr std::uint32_t kAttnCombineWorkgroup = 128;
 // Query heads per kv head the attention instance supports (every dense Qwen2/Qwen3 has <= 8).

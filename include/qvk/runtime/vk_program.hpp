@@ -45,6 +45,7 @@
 #include "qvk/ops/kv_append.hpp"
 #include "qvk/ops/rmsnorm.hpp"
 #include "qvk/ops/rope.hpp"
+#include "qvk/ops/sample.hpp"
 #include "qvk/ops/swiglu.hpp"
 #include "qvk/runtime/schedule.hpp"
 #include "qvk/runtime/vk_kernels.hpp"
@@ -55,12 +56,14 @@
 namespace qvk::runtime {
 
 // When a command runs: In (the step's inputs), Body (every step), LmHead (when
-// logits or a greedy token are wanted), Argmax, LogitsOut.
-enum class VkPhase : std::uint8_t { In, Body, LmHead, Argmax, LogitsOut };
+// logits or a token are wanted), Argmax (a greedy token), Sample (a top-k /
+// top-p / min-p token), LogitsOut.
+enum class VkPhase : std::uint8_t { In, Body, LmHead, Argmax, Sample, LogitsOut };
 
-// What a per-token command records besides its fixed bindings.
+// What a command records besides its fixed bindings.
 struct VkStepArgs {
-  std::uint32_t n_pos = 0;  // positions attended: the step's position + 1
+  std::uint32_t n_pos = 0;     // positions attended: the step's position + 1 (per-token commands)
+  ops::SampleProblem sample{};  // the Sample phase's settings (k = 0 when the step does not sample)
 };
 
 struct VkCommand {
