@@ -5,9 +5,10 @@
 // runtime::VkForward). Prefill runs the prompt in chunks of kPrefillChunk
 // tokens (the CPU makes one pass over the weights per chunk, the GPU runs them
 // token by token; the logits do not depend on the chunking), then one token
-// per step. On the GPU, greedy sampling is an argmax on the device and only
-// the token id comes back; other sampling settings download the logits and
-// use the CPU sampler.
+// per step. On the GPU the token is drawn on the device (the argmax, or top-k
+// -> top-p / min-p / temperature draw: the CPU sampler's token bit for bit) and
+// only its id comes back; sampled settings with --top-k 0 or above 128, or a
+// repetition penalty, download the logits and use the CPU sampler.
 #include "qvk/vk/volk_impl.hpp"  // this program's one copy of volk (before any other Vulkan header)
 
 #include <algorithm>

@@ -34,8 +34,9 @@ Generates text with a Qwen2/Qwen3 GGUF, streaming it to stdout.
                         runtime, same logits bit for bit; QVK_DEVICE picks the GPU).
                         On vulkan the GPU draws the token (greedy, or --top-k 1..128
                         with --top-p/--min-p/--temp; same token as on the cpu) and only
-                        its id comes back; --top-k 0 or above 128, or --repeat-penalty,
-                        copy the logits back and sample on the CPU
+                        its id comes back; sampling (not greedy) with --top-k 0 or
+                        above 128, or --repeat-penalty, copies the logits back and
+                        samples on the CPU
   --threads N           CPU threads (default: all cores; --device cpu only)
   --ctx N               context size in tokens (default: min(4096, model's))
   --json                one JSON object per generated token, then a summary object

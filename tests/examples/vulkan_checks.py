@@ -85,17 +85,19 @@ def check_parity(c):
     print(f"ok {g.QWEN2}: sampled ids {ids[1]} identical, dumps identical; summary on {summary['device_name']}: "
           f"{summary['gpu_memory_bytes']} bytes of GPU memory")
 
-    # A prompt of two prefill chunks, greedy without a dump: only token ids come back from the GPU.
-    outs = []
-    for device in ("cpu", "vulkan"):
-        out, _ = run(c, ["--model", c.model(g.QWEN2), "--prompt", g.LONG_PROMPT, "-n", 3, "--temp", 0, "--json",
-                         "--device", device])
-        outs.append(out)
-    ids = [[json.loads(line)["id"] for line in out.splitlines()[:-1]] for out in outs]
-    summary = json.loads(outs[1].splitlines()[-1])["summary"]
-    check(ids[0] == ids[1], f"long greedy: ids differ: cpu {ids[0]}, vulkan {ids[1]}")
-    check(summary["gpu_sampling"] is True and summary["prompt_tokens"] == 77, f"long greedy: summary {summary}")
-    print(f"ok {g.QWEN2}: 77-token prompt, greedy on the GPU -> ids {ids[1]} as on the cpu")
+    # A prompt of two prefill chunks without a dump: only token ids come back from the GPU. Sampled,
+    # the first token's draw is taken once before prefill and every chunk draws with it.
+    for label, extra in (("greedy", ["--temp", 0]), ("sampled", ["--temp", "1.2", "--top-k", 40, "--seed", 5])):
+        outs = []
+        for device in ("cpu", "vulkan"):
+            out, _ = run(c, ["--model", c.model(g.QWEN2), "--prompt", g.LONG_PROMPT, "-n", 3, *extra, "--json",
+                             "--device", device])
+            outs.append(out)
+        ids = [[json.loads(line)["id"] for line in out.splitlines()[:-1]] for out in outs]
+        summary = json.loads(outs[1].splitlines()[-1])["summary"]
+        check(ids[0] == ids[1], f"long {label}: ids differ: cpu {ids[0]}, vulkan {ids[1]}")
+        check(summary["gpu_sampling"] is True and summary["prompt_tokens"] == 77, f"long {label}: summary {summary}")
+        print(f"ok {g.QWEN2}: 77-token prompt, {label} on the GPU -> ids {ids[1]} as on the cpu")
 
     # Hotter draws over more tokens, and settings the GPU leaves to the CPU (--top-k 0: the whole
     # vocabulary): ids identical either way; the summary says where the token was drawn. (The Q8_0

@@ -85,7 +85,39 @@ TEST(VkSampling, GpuDrawsTheCpuSamplersTokensForEverySetting) {
     };
     for (const SamplerParams& p : settings) expect_same_stream(m, gpu, p, 16);
     EXPECT_EQ(gpu.recordings() - r0, std::size(settings)) << "one recording per setting, replayed for every token";
+    if (vocab == kVocab) {
+      // Three more settings overflow the 8 recordings (3 at load + 5) and evict the
+      // least recently used: the greedy and logits ones from load, then the first
+      // setting's, which is recorded again and still draws the CPU's tokens.
+      expect_same_stream(m, gpu, params(0.9f, 20, 0.8f, 0.1f, 6), 6);
+      expect_same_stream(m, gpu, params(1.1f, 30, 0.7f, 0.0f, 7), 6);
+      expect_same_stream(m, gpu, params(1.4f, 50, 0.9f, 0.0f, 8), 6);
+      const std::uint64_t before = gpu.recordings();
+      expect_same_stream(m, gpu, settings[0], 6);
+      EXPECT_EQ(gpu.recordings(), before + 1) << "the first setting's recording was evicted and recorded again";
+    }
   }
+  vk::test::expect_validation_clean();
+}
+
+TEST(VkSampling, PerTokenRecordingDrawsTheSameTokens) {
+  // replay = false: every step recorded afresh, the next one ahead with the same settings.
+  const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
+  runtime::VkForwardOptions o;
+  o.replay = false;
+  VkForward gpu(m, kCtx, vk::test::device(), o);
+  expect_same_stream(m, gpu, params(0.8f, 40, 0.95f, 0.05f, 21), 8);
+  expect_same_stream(m, gpu, params(1.5f, 128, 1.0f, 0.0f, 22), 8);
+  vk::test::expect_validation_clean();
+}
+
+TEST(VkSampling, TopKAboveATinyVocabularyDrawsFromEveryToken) {
+  // vocab 100 <= kTopKMaxK: top_k 200 (and 100) keep the whole vocabulary, which
+  // the CPU sorts and the GPU selects as k = vocab.
+  const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true, 100));
+  VkForward gpu(m, kCtx, vk::test::device());
+  expect_same_stream(m, gpu, params(1.2f, 200, 0.9f, 0.0f, 31), 10);
+  expect_same_stream(m, gpu, params(1.2f, 100, 1.0f, 0.02f, 32), 10);
   vk::test::expect_validation_clean();
 }
 
@@ -98,6 +130,8 @@ TEST(VkSampling, DrawsOnTheGpuOnlyForTopKUpToTheMaximum) {
   EXPECT_FALSE(gpu.samples_on_device(c));
   c.top_k = ops::kTopKMaxK;
   EXPECT_TRUE(gpu.samples_on_device(c));
+  const runtime::SampleConfig greedy_all = runtime::make_sample_config(params(0.0f, 0, 1.0f, 0.0f, 0));
+  EXPECT_TRUE(greedy_all.greedy && gpu.samples_on_device(greedy_all)) << "greedy with top_k 0 is the argmax";
 }
 
 TEST(VkSampling, RefusesSettingsItCannotDrawAndDrawsOutsideTheUnitInterval) {
@@ -117,7 +151,12 @@ TEST(VkSampling, RefusesSettingsItCannotDrawAndDrawsOutsideTheUnitInterval) {
   runtime::SampleConfig bad = ok;
   bad.min_p = 1e-40f;  // subnormal: make_sample_config flushes it; the GPU refuses it as given
   EXPECT_THROW(gpu.eval_sample(t, 0, false, nullptr, bad, 0.5f), std::invalid_argument);
-  EXPECT_GE(gpu.eval_sample(t, 0, false, nullptr, ok, 0.0f), 0);
+  // u = 0 draws the first candidate with a positive weight, as on the CPU.
+  ref::Forward cpu(m, 8, 2);
+  std::vector<float> logits;
+  cpu.eval(t, 0, false, logits);
+  runtime::SampleScratch scratch;
+  EXPECT_EQ(gpu.eval_sample(t, 0, false, nullptr, ok, 0.0f), runtime::sample_token(logits, ok, 0.0f, scratch));
 }
 
 }  // namespace
