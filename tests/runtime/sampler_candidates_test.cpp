@@ -105,3 +105,33 @@ TEST(GatherCandidates, HeapSelectionEqualsPrefixOfFullSort) {
     for (std::size_t i = 1; i < all.size(); ++i) ASSERT_TRUE(qvk::runtime::precedes(all[i - 1], all[i]));
   }
 }
+
+TEST(GatherCandidates, WholeVocabularyRadixSortEqualsAComparisonSort) {
+  // Every special value (NaN payloads, ±inf, ±0, subnormals, FLT_MAX), heavy
+  // ties across the key bytes, both Qwen vocabulary sizes and tiny ones.
+  std::mt19937 rng(20261122);
+  const std::uint32_t specials[] = {0x7fc00000u, 0xffc00001u, 0x7f800000u, 0xff800000u, 0x00000000u,
+                                    0x80000000u, 0x00000001u, 0x807fffffu, 0x00800000u, 0x80800000u,
+                                    0x7f7fffffu, 0xff7fffffu, 0x3f800000u, 0xbf800000u};
+  for (const std::size_t n : {std::size_t(1), std::size_t(2), std::size_t(17), std::size_t(4099),
+                              std::size_t(151936), std::size_t(248320)}) {
+    std::vector<float> z(n);
+    for (float& x : z) {
+      const std::uint32_t r = rng();
+      x = r % 5 == 0 ? std::bit_cast<float>(specials[rng() % std::size(specials)])
+          : r % 5 == 1 ? static_cast<float>(static_cast<int>(rng() % 7) - 3)
+                       : std::bit_cast<float>(static_cast<std::uint32_t>(rng()));  // any bit pattern
+    }
+    std::vector<Candidate> want(n), got;
+    for (std::size_t i = 0; i < n; ++i) want[i] = {sanitize_logit(z[i]), static_cast<std::int32_t>(i)};
+    std::sort(want.begin(), want.end(), [](const Candidate& a, const Candidate& b) { return qvk::runtime::precedes(a, b); });
+    gather_candidates(z, 0, got);
+    ASSERT_EQ(got.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(got[i].id, want[i].id) << "n " << n << " i " << i;
+      ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i].logit), std::bit_cast<std::uint32_t>(want[i].logit));
+    }
+    gather_candidates(z, n + 5, got);  // top_k >= n: the same whole list
+    ASSERT_EQ(ids_of(got), ids_of(want));
+  }
+}
