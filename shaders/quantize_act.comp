@@ -2,11 +2,15 @@
 // shaders/quantize_act.comp — float activations -> Q8 activation blocks (32 or
 // 256 elements) in the GPU layout of ops::ActLayout. The contract is the header
 // comment of include/qvk/ops/quantize_act.hpp, i.e. quant::quantize_q8_act op for
-// op; the prelude gives QVK_ACT_BLOCK, WORKGROUP_SIZE, pc.{n, blocks}, x, act.
+// op; the prelude gives QVK_ACT_BLOCK, QVK_ACT_SWIGLU, WORKGROUP_SIZE,
+// pc.{n, blocks}, the input (x, or g and u when QVK_ACT_SWIGLU) and act.
 #extension GL_GOOGLE_include_directive : require
 
 #include "prelude.glsl"
 #include "numerics.glsl"
+#if QVK_ACT_SWIGLU
+#include "swiglu.glsl"
+#endif
 
 #define QVK_INV127 uintBitsToFloat(0x3c010204u)  // Q8Act32::kInv127, f32 nearest 1/127
 
@@ -53,7 +57,11 @@ void main() {
   bool bad = false;
   if (live)
     for (uint c = 0u; c < 4u; ++c) {
+#if QVK_ACT_SWIGLU
+      xv[c] = qvk_swiglu(g[4u * q + c], u[4u * q + c]);  // SwiGlu's out[i], never stored
+#else
       xv[c] = x[4u * q + c];
+#endif
       const uint mag = floatBitsToUint(xv[c]) & 0x7fffffffu;
       if (mag >= 0x7f800000u) bad = true;
       else if (mag > QVK_FLT_MIN_BITS && mag > amax) amax = mag;

@@ -6,13 +6,9 @@
 
 #include "prelude.glsl"
 #include "numerics.glsl"
+#include "swiglu.glsl"
 
 void main() {
   const uint stride = gl_NumWorkGroups.x * WORKGROUP_SIZE;
-  for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) {
-    const float gi = qvk_flush(g[i]);
-    const float neg = uintBitsToFloat(floatBitsToUint(gi) ^ 0x80000000u);
-    const float sig = qvk_recip(qvk_add(1.0, qvk_exp(neg)));
-    out_[i] = qvk_mul(qvk_mul(gi, sig), qvk_flush(u[i]));
-  }
+  for (uint i = gl_GlobalInvocationID.x; i < pc.n; i += stride) out_[i] = qvk_swiglu(g[i], u[i]);
 }

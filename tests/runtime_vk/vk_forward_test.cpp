@@ -111,7 +111,8 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& p) { return case_name(p.param); });
 
 // Every combination of the runtime's choices gives the reference's bits: the
-// step re-recorded per token, the residual add unfused, unstacked Q/K/V and
+// step re-recorded per token, the residual add and the SwiGLU unfused (a
+// standalone SwiGlu and QuantizeAct of its f32 output), unstacked Q/K/V and
 // gate/up GEMVs, OpSDot GEMVs (lavapipe supports them, unaccelerated).
 TEST(VkForwardOptions, ReplayFusionStackingOverlapAndIntDotNeverChangeABit) {
   const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
@@ -128,15 +129,31 @@ TEST(VkForwardOptions, ReplayFusionStackingOverlapAndIntDotNeverChangeABit) {
   VkForwardOptions o;
   o.replay = false;
   o.fuse_residual = false;
+  o.fuse_swiglu_quantize = false;
   o.overlap_independent = false;
-  variants.push_back({"re-recorded per token, residual add unfused, a barrier before every dispatch", o});
+  variants.push_back({"re-recorded per token, residual add and SwiGLU unfused, a barrier before every dispatch", o});
   o = {};
   o.stack_gemms = false;
   o.merge_rope = false;
   if (vk::test::device().features().integer_dot_product) o.int_dot = VkForwardOptions::IntDot::On;
   variants.push_back({"GEMVs unstacked, RoPEs unmerged, OpSDot where supported", o});
+  o = {};
+  o.fuse_swiglu_quantize = false;
+  variants.push_back({"SwiGLU unfused, everything else as by default", o});
   for (const Variant& v : variants) {
     VkForward gpu(m, kCtx, vk::test::device(), v.o);
+    std::size_t fused = 0, swiglus = 0;
+    for (const auto& c : gpu.commands()) {
+      fused += c.label.find("swiglu+quantize") != std::string::npos;
+      swiglus += c.label.ends_with(" swiglu");
+    }
+    if (v.o.fuse_swiglu_quantize) {
+      EXPECT_EQ(fused, m.config.layers) << v.name;
+      EXPECT_EQ(swiglus, 0u) << v.name;
+    } else {
+      EXPECT_EQ(fused, 0u) << v.name;
+      EXPECT_EQ(swiglus, m.config.layers) << v.name;
+    }
     std::vector<float> got;
     gpu.eval(toks, 0, false, got);
     ASSERT_EQ(got.size(), V);
@@ -148,7 +165,8 @@ TEST(VkForwardOptions, ReplayFusionStackingOverlapAndIntDotNeverChangeABit) {
 
 // The step's dispatches for the tiny Qwen3 q4_k_m (2 layers): every command is
 // one dispatch except attention (chunks + combine); per layer one quantize per
-// distinct GEMV input (H for Q/K/V, Att, H for gate/up, A), no separate residual
+// distinct GEMV input (H for Q/K/V, Att, H for gate/up, A — the last one fused
+// with the SwiGLU that makes A: no standalone SwiGLU), no separate residual
 // add (fused into the norm after it), gate/up as one stacked GEMV, one RoPE for
 // Q and K (their norms write them side by side). Replayed:
 // nothing is recorded per token, one command buffer per set of outputs.
@@ -160,10 +178,13 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   for (std::uint32_t pos = 0; pos < 5; ++pos) t[0] = gpu.eval_greedy(t, pos, false, nullptr);
   EXPECT_EQ(gpu.recordings(), 3u) << "five greedy steps replay the recording";
   std::size_t quantize = 0, stacked = 0, attention = 0, per_token = 0, unfused_adds = 0, ropes = 0, overlapped = 0;
+  std::size_t swiglu_quantize = 0, swiglus = 0;
   std::uint64_t want = 2;  // argmax: partial + final
   for (const auto& c : gpu.commands()) {
     ropes += c.label.find("rope Q+K") != std::string::npos;
-    quantize += c.label.find("quantize") != std::string::npos;
+    quantize += c.label.find("quantize") != std::string::npos;  // the fused one too
+    swiglu_quantize += c.label.find("swiglu+quantize G,U -> A") != std::string::npos;
+    swiglus += c.label.find("swiglu") != std::string::npos && c.label.find("swiglu+quantize") == std::string::npos;
     stacked += c.label.find("gemv") != std::string::npos && c.label.find('+') != std::string::npos;
     attention += c.label.find("attention") != std::string::npos;
     per_token += c.per_token;
@@ -177,6 +198,8 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   EXPECT_EQ(ropes, cfg.layers);
   EXPECT_EQ(per_token, 0u) << "replay: no command records the position";
   EXPECT_EQ(quantize, 4 * cfg.layers + 1);
+  EXPECT_EQ(swiglu_quantize, cfg.layers) << "the down GEMV's blocks come from the fused SwiGLU in every layer";
+  EXPECT_EQ(swiglus, 0u) << "no standalone SwiGLU: the down weights are quantized";
   EXPECT_EQ(unfused_adds, 0u) << "every residual add is fused into the norm after it";
   EXPECT_GE(stacked, cfg.layers) << "gate/up share Q4_K in every layer";
   EXPECT_GE(overlapped, cfg.layers) << "the K head norm runs without a barrier after the Q one in every layer";
@@ -204,6 +227,21 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   for (std::uint32_t pos = 0; pos < 3; ++pos) t[0] = per.eval_greedy(t, pos, false, nullptr);
   EXPECT_EQ(per.recordings() - r0, 3u) << "the first step was recorded at load; each records the next one ahead";
   EXPECT_EQ(per.last_step_dispatches(), want);
+
+  // Unfused: a SwiGLU and a quantize of its f32 output per layer, one dispatch more.
+  o = {};
+  o.fuse_swiglu_quantize = false;
+  VkForward unfused(m, kCtx, vk::test::device(), o);
+  std::size_t unfused_swiglus = 0, unfused_quantize = 0;
+  for (const auto& c : unfused.commands()) {
+    unfused_swiglus += c.label.ends_with(" swiglu");
+    unfused_quantize += c.label.ends_with(" quantize A");
+  }
+  EXPECT_EQ(unfused_swiglus, cfg.layers);
+  EXPECT_EQ(unfused_quantize, cfg.layers);
+  t[0] = 42;
+  unfused.eval_greedy(t, 0, false, nullptr);
+  EXPECT_EQ(unfused.last_step_dispatches(), want + cfg.layers);
   vk::test::expect_validation_clean();
 }
 
@@ -232,6 +270,84 @@ TEST(VkForwardProgram, LoweringRefusesAScheduleThatReadsABufferNeverWritten) {
   } catch (const std::logic_error& e) {
     EXPECT_NE(std::string(e.what()).find("reads buffer X"), std::string::npos) << e.what();
   }
+}
+
+// The SwiGLU is fused into the down GEMV's quantize only where nothing reads
+// its f32 output: an op reading A after the down GEMV (even another quantized
+// GEMV), or any op between the SwiGLU and its GEMV, gets the plain SwiGlu in
+// that layer, and the schedule still lowers (had the fusion been taken, that
+// reader's read(A) would throw: A holds no f32 value then). Other layers keep it.
+TEST(VkForwardProgram, FusesTheSwiGluOnlyWhereNoOpReadsItsF32Output) {
+  using runtime::Buf;
+  const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
+  ASSERT_GE(m.config.layers, 2u);
+  const model::Weights w = model::map_weights(m);
+  const std::vector<runtime::Op> base = runtime::forward_schedule(m.config, w);
+  vk::Device& d = vk::test::device();
+  runtime::VkWeights weights(d);
+  runtime::VkScratch scratch(d);
+  vk::Buffer small(d, 1 << 16);
+  runtime::VkProgramInputs in;
+  in.kv_capacity = 64;
+  in.k_cache.assign(m.config.layers, vk::whole(small));
+  in.v_cache.assign(m.config.layers, vk::whole(small));
+  in.rope_cos = in.rope_sin = in.token = in.position = vk::whole(small);
+  struct Counts {
+    std::size_t fused = 0, plain = 0;
+  };
+  auto lower = [&](const std::vector<runtime::Op>& s, bool fuse = true) {
+    runtime::VkProgramOptions po;
+    po.fuse_swiglu_quantize = fuse;
+    const runtime::VkProgram p = runtime::VkLowering(m.config, in, weights, scratch, po, 16).lower(s);
+    Counts c;
+    for (const auto& cmd : p.commands) {
+      c.fused += cmd.label.find("swiglu+quantize") != std::string::npos;
+      c.plain += cmd.label.ends_with(" swiglu");
+    }
+    return c;
+  };
+  // Index of layer 0's SwiGlu (its down Gemm follows it).
+  std::size_t sw = 0;
+  while (!std::holds_alternative<runtime::SwiGlu>(base[sw])) ++sw;
+  ASSERT_TRUE(std::holds_alternative<runtime::Gemm>(base[sw + 1]));
+  const runtime::Gemm down = std::get<runtime::Gemm>(base[sw + 1]);
+  ASSERT_EQ(down.in, Buf::A);
+  const std::uint32_t L = m.config.layers;
+
+  Counts c = lower(base);
+  EXPECT_EQ(c.fused, L);
+  EXPECT_EQ(c.plain, 0u);
+  c = lower(base, /*fuse=*/false);
+  EXPECT_EQ(c.fused, 0u);
+  EXPECT_EQ(c.plain, L);
+
+  std::vector<runtime::Op> s = base;  // an f32 reader of A after the down GEMV
+  s.insert(s.begin() + std::ptrdiff_t(sw + 2), runtime::Add{Buf::A, Buf::A});
+  c = lower(s);
+  EXPECT_EQ(c.fused, L - 1);
+  EXPECT_EQ(c.plain, 1u);
+
+  s = base;  // an op between the SwiGLU and its GEMV
+  s.insert(s.begin() + std::ptrdiff_t(sw + 1), runtime::Add{Buf::A, Buf::A});
+  c = lower(s);
+  EXPECT_EQ(c.fused, L - 1);
+  EXPECT_EQ(c.plain, 1u);
+
+  s = base;  // a second quantized GEMV of A, later in the layer (after the residual add)
+  s.insert(s.begin() + std::ptrdiff_t(sw + 3), {runtime::Op{down}, runtime::Op{runtime::Add{Buf::X, Buf::O}}});
+  ASSERT_TRUE(std::holds_alternative<runtime::Add>(s[sw + 2]));
+  c = lower(s);
+  EXPECT_EQ(c.fused, L - 1);
+  EXPECT_EQ(c.plain, 1u);
+
+  s = base;  // a second GEMV of A in the group after the SwiGLU (same activation kind: one quantize)
+  runtime::Gemm down2 = down;
+  down2.out = Buf::H;
+  s.insert(s.begin() + std::ptrdiff_t(sw + 2), runtime::Op{down2});
+  c = lower(s);
+  EXPECT_EQ(c.fused, L) << "every reader of A is in the GEMV group after the SwiGLU";
+  EXPECT_EQ(c.plain, 0u);
+  vk::test::expect_validation_clean();
 }
 
 TEST(VkForwardMemory, ReportsWeightsAsStoredAndTheF16KvCache) {

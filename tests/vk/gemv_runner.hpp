@@ -373,27 +373,12 @@ inline GemvResult run_gemv(const GemvCase& c) {
 }
 
 // ---------------------------------------------------------------- activation quantization
-// GPU blocks decoded from ActLayout, compared field by field with
-// quant::quantize_q8_act (and the sums of 16 with the reference codes).
-template <std::uint32_t BE, std::uint32_t WG>
-Comparison run_quantize_act_as(const std::vector<float>& x, std::uint32_t subgroup) {
-  using Op = ops::QuantizeAct<BE, WG>;
-  Device& d = device();
-  const auto n = std::uint32_t(x.size());
-  const ops::ActLayout L{BE, n};
-  Buffer xbuf(d, n * 4);
-  upload(d, xbuf, std::span<const float>(x));
-  std::vector<std::uint32_t> init(L.words() + kGuardWords, kGuardBits);
-  std::fill(init.begin(), init.begin() + std::ptrdiff_t(L.words()), kUnwrittenBits);
-  Buffer act(d, init.size() * 4);
-  upload(d, act, std::span<const std::uint32_t>(init));
-  Recorder rec(d, pipelines());
-  rec.set_subgroup_size(subgroup);
-  submit_and_wait(d, [&](VkCommandBuffer cmd) { record<Op>(rec, cmd, {whole(xbuf), whole(act)}, {n}); });
-  if (rec.dispatches() != 1) return {false, "the recorder did not dispatch"};
-  std::vector<std::uint32_t> got(init.size());
-  download(d, act, std::span<std::uint32_t>(got));
-
+// GPU blocks decoded from ActLayout (`got`: the layout's words of x.size()
+// elements, then the guard), compared field by field with
+// quant::quantize_q8_act of x (and the sums of 16 with the reference codes).
+template <std::uint32_t BE>
+Comparison compare_act_blocks(std::span<const std::uint32_t> got, const std::vector<float>& x) {
+  const ops::ActLayout L{BE, x.size()};
   const std::uint64_t nb = L.blocks();
   for (std::uint64_t k = 0; k < nb; ++k) {
     const std::string blk = "block " + std::to_string(k) + ": ";
@@ -436,7 +421,28 @@ Comparison run_quantize_act_as(const std::vector<float>& x, std::uint32_t subgro
           return {false, blk + "sum16 " + std::to_string(g) + ": gpu " + std::to_string(s) + ", reference " + std::to_string(want)};
       }
   }
-  return check_guard("act", std::span<const std::uint32_t>(got).subspan(L.words()));
+  return check_guard("act", got.subspan(L.words()));
+}
+
+template <std::uint32_t BE, std::uint32_t WG>
+Comparison run_quantize_act_as(const std::vector<float>& x, std::uint32_t subgroup) {
+  using Op = ops::QuantizeAct<BE, WG>;
+  Device& d = device();
+  const auto n = std::uint32_t(x.size());
+  const ops::ActLayout L{BE, n};
+  Buffer xbuf(d, n * 4);
+  upload(d, xbuf, std::span<const float>(x));
+  std::vector<std::uint32_t> init(L.words() + kGuardWords, kGuardBits);
+  std::fill(init.begin(), init.begin() + std::ptrdiff_t(L.words()), kUnwrittenBits);
+  Buffer act(d, init.size() * 4);
+  upload(d, act, std::span<const std::uint32_t>(init));
+  Recorder rec(d, pipelines());
+  rec.set_subgroup_size(subgroup);
+  submit_and_wait(d, [&](VkCommandBuffer cmd) { record<Op>(rec, cmd, {whole(xbuf), whole(act)}, {n}); });
+  if (rec.dispatches() != 1) return {false, "the recorder did not dispatch"};
+  std::vector<std::uint32_t> got(init.size());
+  download(d, act, std::span<std::uint32_t>(got));
+  return compare_act_blocks<BE>(got, x);
 }
 
 inline Comparison run_quantize_act(std::uint32_t block, const std::vector<float>& x, std::uint32_t wg,

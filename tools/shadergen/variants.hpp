@@ -51,6 +51,8 @@ inline constexpr std::array kVariants{
     Variant{ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>::kVariant, ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>::kSource, &prelude<ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>>},
     Variant{ops::QuantizeAct<32>::kVariant, ops::QuantizeAct<32>::kSource, &prelude<ops::QuantizeAct<32>>},
     Variant{ops::QuantizeAct<256>::kVariant, ops::QuantizeAct<256>::kSource, &prelude<ops::QuantizeAct<256>>},
+    Variant{ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>::kVariant, ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>::kSource, &prelude<ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>>},
+    Variant{ops::QuantizeAct<256, 64, ops::ActInput::SwiGlu>::kVariant, ops::QuantizeAct<256, 64, ops::ActInput::SwiGlu>::kSource, &prelude<ops::QuantizeAct<256, 64, ops::ActInput::SwiGlu>>},
     Variant{ops::EmbedRow<quant::Type::F32>::kVariant, ops::EmbedRow<quant::Type::F32>::kSource, &prelude<ops::EmbedRow<quant::Type::F32>>},
     Variant{ops::EmbedRow<quant::Type::F32, 64, true>::kVariant, ops::EmbedRow<quant::Type::F32, 64, true>::kSource, &prelude<ops::EmbedRow<quant::Type::F32, 64, true>>},
     Variant{ops::EmbedRow<quant::Type::F16>::kVariant, ops::EmbedRow<quant::Type::F16>::kSource, &prelude<ops::EmbedRow<quant::Type::F16>>},

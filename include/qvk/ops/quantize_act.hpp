@@ -2,13 +2,22 @@
 // vector becomes Q8 activation blocks in the GPU layout the quantized GEMV reads.
 //
 // Computes, for each block of BlockElems (32: Q8Act32, paired with Q8_0/Q4_0
-// weights; 256: Q8Act256, paired with the K-quants) consecutive inputs, exactly
+// weights; 256: Q8Act256, paired with the K-quants) consecutive inputs x_i, exactly
 // quant::quantize_q8_act (qvk/quant/q8_act.hpp, whose header comment is the
 // normative algorithm): non-finite input -> d = canonical NaN, codes 0; |x| <=
 // FLT_MIN counts as 0; amax compared as bit patterns; d = amax·kInv127 (one
 // rounded multiply); d <= FLT_MIN -> d = 0, codes 0; codes =
 // round_half_away(x·recip(d)) clamped to ±127 (numerics::recip, integer
 // truncation). The integer sums are exact.
+//
+// Input (ActInput): F32 reads x_i from one f32 vector. SwiGlu reads the FFN's
+// gate and up vectors and quantizes x_i = SwiGlu's out[i] (ops/swiglu.hpp: g,
+// u flushed at load, mul(mul(g, recip(add(1, exp(−g)))), u)), computed by the
+// same GLSL function as swiglu.comp (shaders/common/swiglu.glsl) and never
+// stored: the blocks equal QuantizeAct<F32> of SwiGlu's output, bit for bit,
+// one dispatch instead of two (the runtime's "swiglu+quantize"). NaN or inf
+// from the SwiGLU (only from non-finite g or u) makes its block's d the
+// canonical NaN, as any non-finite input does, so no payload reaches the bits.
 //
 // GPU layout of n = nb·BlockElems activations (ActLayout below), all 32-bit
 // words, struct-of-arrays so the GEMV reads codes with wide loads:
@@ -30,7 +39,8 @@
 // quantization repeats O(cols) work per workgroup (at 8B the down projection
 // would spend more time quantizing than reading weights), while one dispatch per
 // distinct input vector (4 per layer: Q/K/V, O, gate/up, down share) is cheap,
-// and this layout lets a producer (RMSNorm, SwiGLU) write the blocks directly later.
+// and this layout lets a producer write the blocks directly: SwiGLU does
+// (ActInput::SwiGlu above; RMSNorm could, later).
 #pragma once
 
 #include <array>
@@ -60,7 +70,13 @@ struct ActLayout {
 static_assert(ActLayout{32, 64}.words() == 20);     // 40 bytes per block, as sizeof(Q8Act32)
 static_assert(ActLayout{256, 512}.words() == 178);  // 89 words per block
 
-template <std::uint32_t BlockElems, std::uint32_t WorkgroupSize = 64>
+// Where the quantized values come from (a type switch: its own SPIR-V variant).
+enum class ActInput : std::uint8_t {
+  F32,     // x [n] f32
+  SwiGlu,  // swiglu(g[i], u[i]) of g, u [n] f32
+};
+
+template <std::uint32_t BlockElems, std::uint32_t WorkgroupSize = 64, ActInput Input = ActInput::F32>
 struct QuantizeAct {
   static_assert(BlockElems == 32 || BlockElems == 256, "Q8Act32 or Q8Act256");
   static_assert(WorkgroupSize >= 64 && WorkgroupSize <= 1024 && WorkgroupSize % 64 == 0,
@@ -68,11 +84,16 @@ struct QuantizeAct {
 
   static constexpr std::uint32_t kBlockElems = BlockElems;
   static constexpr std::uint32_t kWorkgroupSize = WorkgroupSize;
+  static constexpr ActInput kInput = Input;
+  static constexpr bool kSwiGlu = Input == ActInput::SwiGlu;
 
-  static constexpr std::string_view kVariant = BlockElems == 32 ? "quantize_act32" : "quantize_act256";
+  static constexpr std::string_view kVariant =
+      kSwiGlu ? (BlockElems == 32 ? "quantize_swiglu_act32" : "quantize_swiglu_act256")
+              : (BlockElems == 32 ? "quantize_act32" : "quantize_act256");
   static constexpr std::string_view kSource = "quantize_act.comp";
 
-  static constexpr std::array<Define, 1> kDefines{{{"QVK_ACT_BLOCK", int(BlockElems)}}};
+  static constexpr std::array<Define, 2> kDefines{{{"QVK_ACT_BLOCK", int(BlockElems)},
+                                                   {"QVK_ACT_SWIGLU", kSwiGlu ? 1 : 0}}};
   static constexpr std::array<SpecConstant, 1> kSpecConstants{{{"WORKGROUP_SIZE", 0, WorkgroupSize}}};
 
   struct PushConstants {
@@ -85,9 +106,17 @@ struct QuantizeAct {
       {"blocks", Scalar::U32, offsetof(PushConstants, blocks)},
   }};
 
-  // x [n] floats (read), act [ActLayout words] (written).
-  static constexpr std::array<Binding, 2> kBindings{{{"x", 0, Access::ReadOnly, Scalar::F32},
-                                                     {"act", 1, Access::WriteOnly, Scalar::U32}}};
+  // F32: x [n] floats (read); SwiGlu: g, u [n] floats (read; act may not
+  // alias them); then act [ActLayout words] (written).
+  static constexpr auto kBindings = [] {
+    if constexpr (kSwiGlu)
+      return std::array<Binding, 3>{{{"g", 0, Access::ReadOnly, Scalar::F32},
+                                     {"u", 1, Access::ReadOnly, Scalar::F32},
+                                     {"act", 2, Access::WriteOnly, Scalar::U32}}};
+    else
+      return std::array<Binding, 2>{{{"x", 0, Access::ReadOnly, Scalar::F32},
+                                     {"act", 1, Access::WriteOnly, Scalar::U32}}};
+  }();
 
   struct Problem {
     std::uint32_t n = 0;
@@ -109,13 +138,19 @@ struct QuantizeAct {
 
   static constexpr PushConstants push_constants(const Problem& p) { return {p.n, p.n / BlockElems}; }
 
-  static constexpr std::array<std::uint64_t, 2> elements(const Problem& p) {
-    return {p.n, ActLayout{BlockElems, p.n}.words()};
+  static constexpr std::array<std::uint64_t, kBindings.size()> elements(const Problem& p) {
+    if constexpr (kSwiGlu)
+      return {p.n, p.n, ActLayout{BlockElems, p.n}.words()};
+    else
+      return {p.n, ActLayout{BlockElems, p.n}.words()};
   }
 };
 
 static_assert(QuantizeAct<256>::groups({4096}) == Groups{16, 1, 1});
 static_assert(QuantizeAct<32, 128>::groups({96}) == Groups{1, 1, 1});
 static_assert(QuantizeAct<256>::valid({25600}) && !QuantizeAct<256>::valid({25600 + 32}) && QuantizeAct<32>::valid({32}));
+// The SwiGLU input changes what is read, never the geometry or the layout.
+static_assert(QuantizeAct<256, 64, ActInput::SwiGlu>::groups({12288}) == QuantizeAct<256>::groups({12288}));
+static_assert(QuantizeAct<32, 256, ActInput::SwiGlu>::elements({9728})[2] == QuantizeAct<32, 256>::elements({9728})[1]);
 
 }  // namespace qvk::ops

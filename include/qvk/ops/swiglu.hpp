@@ -11,6 +11,9 @@
 // that is the identity, so out = ref::swiglu(g, u), and ref::swiglu(flush(g),
 // flush(u)) for any input.
 //
+// The element is written once in GLSL (shaders/common/swiglu.glsl) and shared
+// with QuantizeAct<.., ActInput::SwiGlu>, which quantizes it without storing it.
+//
 // Thread -> data mapping: grid-stride loop (ops/grid.hpp), one element per step.
 #pragma once
 

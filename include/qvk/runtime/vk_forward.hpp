@@ -65,6 +65,7 @@ struct VkForwardOptions {
   enum class IntDot { Auto, On, Off };
   bool replay = true;                    // record a step once and resubmit it (see above); false: per token
   bool fuse_residual = true;             // Add + RmsNorm as one RmsNorm<.., AddResidual> dispatch
+  bool fuse_swiglu_quantize = true;      // SwiGLU + the down GEMV's quantize as one QuantizeAct<.., SwiGlu> dispatch
   bool stack_gemms = true;               // same-type Q/K/V (gate/up) GEMVs as one dispatch
   bool merge_rope = true;                // the Q and K RoPEs as one dispatch
   bool overlap_independent = true;       // no barrier between independent neighbours (GEMVs of one input, Q/K norms)
@@ -280,6 +281,7 @@ class VkForward {
     in.position = vk::whole(position_);
     VkProgramOptions po;
     po.fuse_residual = opt_.fuse_residual;
+    po.fuse_swiglu_quantize = opt_.fuse_swiglu_quantize;
     po.stack_gemms = opt_.stack_gemms;
     po.merge_rope = opt_.merge_rope;
     po.int_dot = int_dot_;

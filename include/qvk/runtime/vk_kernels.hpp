@@ -157,6 +157,19 @@ inline void record_quantize(vk::Recorder& rec, VkCommandBuffer cmd, ops::ActKind
     throw std::logic_error("record_quantize: float weights read the f32 vector");
 }
 
+// Q8 activation blocks of swiglu(g, u)[n] for a GEMV whose weights pair with
+// `kind`: the same bits as SwiGlu then record_quantize, one dispatch.
+inline void record_swiglu_quantize(vk::Recorder& rec, VkCommandBuffer cmd, ops::ActKind kind, vk::BufferRange g,
+                                   vk::BufferRange u, vk::BufferRange act, std::uint32_t n) {
+  using ops::ActInput;
+  if (kind == ops::ActKind::Q8Act32)
+    vk::record<ops::QuantizeAct<32, kQuantizeWorkgroup, ActInput::SwiGlu>>(rec, cmd, {g, u, act}, {n});
+  else if (kind == ops::ActKind::Q8Act256)
+    vk::record<ops::QuantizeAct<256, kQuantizeWorkgroup, ActInput::SwiGlu>>(rec, cmd, {g, u, act}, {n});
+  else
+    throw std::logic_error("record_swiglu_quantize: float weights read the f32 vector");
+}
+
 // Bytes of the activation blocks of n elements for `kind`.
 inline std::uint64_t act_bytes(ops::ActKind kind, std::uint64_t n) {
   if (kind == ops::ActKind::Float) return 0;

@@ -21,7 +21,13 @@
 //                attention_from_buffer = false, n_pos as a push constant and
 //                the geometry cut to the chunks in use: then these two are the
 //                step's only per-token commands
-//   Add       -> Add (when not fused)    SwiGlu -> SwiGlu
+//   Add       -> Add (when not fused)
+//   SwiGlu    -> SwiGlu; or, when every reader of its output takes Q8 blocks
+//                (the next op starts a Gemm group on it whose weights all pair
+//                with one activation kind, and no later op reads it before
+//                it is written afresh), nothing here and QuantizeAct<..,
+//                SwiGlu> ("swiglu+quantize") in place of the group's quantize:
+//                the same bits, one dispatch less, and no f32 output at all
 //   LmHead    -> RmsNorm (+ fused Add) + QuantizeAct + Gemv over the vocabulary
 //
 // Activations: every logical buffer (X, H, Q, ...) lives in a scratch region
@@ -75,6 +81,7 @@ struct VkCommand {
 
 struct VkProgramOptions {
   bool fuse_residual = true;          // Add + RmsNorm -> RmsNorm<.., AddResidual>
+  bool fuse_swiglu_quantize = true;   // SwiGlu + QuantizeAct of its output -> QuantizeAct<.., SwiGlu> (no f32 reader)
   bool stack_gemms = true;            // same-type Gemms on one input -> one Gemv
   bool merge_rope = true;             // Q and K head norms side by side, their RoPEs as one dispatch
   bool int_dot = false;               // OpSDot GEMV variants
@@ -108,8 +115,11 @@ class VkLowering {
       const std::size_t before = i_;
       std::visit([&](const auto& o) { lower_op(o); }, ops_[i_]);
       if (i_ == before) ++i_;  // lower_op advances i_ itself only for groups
+      if (swiglu_.active && i_ > swiglu_.op + 1)
+        throw std::logic_error("vulkan runtime: a fused SwiGlu lost the quantized Gemm after it");
     }
     if (pending_.active) throw std::logic_error("vulkan runtime: a fused Add has no norm after it");
+    if (swiglu_.active) throw std::logic_error("vulkan runtime: a fused SwiGlu has no Gemm after it");
     if (!program_.logits.buffer) throw std::logic_error("vulkan runtime: the schedule has no LmHead");
     return std::move(program_);
   }
@@ -131,6 +141,15 @@ class VkLowering {
   };
   struct PendingAdd {
     Buf acc = Buf::X, in = Buf::X;
+    bool active = false;
+  };
+  // A SwiGlu whose f32 output is never materialized: the Gemm group right
+  // after it quantizes swiglu(g, u) directly (quantized() emits it).
+  struct FusedSwiGlu {
+    Buf gate = Buf::G, up = Buf::U, out = Buf::A;
+    vk::BufferRange g, u;
+    std::uint32_t n = 0;
+    std::size_t op = 0;  // the SwiGlu's index in the schedule
     bool active = false;
   };
 
@@ -205,6 +224,16 @@ class VkLowering {
     ActCache& c = act_[kind == ops::ActKind::Q8Act32 ? 0 : 1];
     const vk::BufferRange act = act_region(kind);
     if (c.valid && c.buf == b && c.version == loc_[std::size_t(b)].version) return act;
+    if (swiglu_.active && swiglu_.out == b) {  // b is swiglu(g, u), computed here
+      const FusedSwiGlu f = swiglu_;
+      emit(phase, "#" + std::to_string(f.op) + " swiglu+quantize " + name(f.gate) + "," + name(f.up) + " -> " + name(b),
+           [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
+             vkk::record_swiglu_quantize(rec, cmd, kind, f.g, f.u, act, f.n);
+           });
+      swiglu_.active = false;
+      c = {b, loc_[std::size_t(b)].version, true};
+      return act;
+    }
     const vk::BufferRange x = read(b);
     const std::uint32_t n = width(b);
     emit(phase, op_label() + "quantize " + name(b), [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
@@ -400,8 +429,63 @@ class VkLowering {
     touched(o.acc);
   }
 
+  // What an op does to buffer b: reads its value (in place or not), or writes
+  // it afresh without reading it. One overload per op type, so a new op type
+  // does not compile until it says.
+  struct Access {
+    bool reads = false, writes = false;
+  };
+  static Access access(const Op& op, Buf b) {
+    struct Visitor {
+      Buf b;
+      Access operator()(const Embed& o) const { return {false, o.out == b}; }
+      Access operator()(const RmsNorm& o) const { return {o.in == b, o.out == b}; }
+      Access operator()(const HeadNorm& o) const { return {o.buf == b, false}; }
+      Access operator()(const Gemm& o) const { return {o.in == b, o.out == b}; }
+      Access operator()(const AddBias& o) const { return {o.buf == b, false}; }
+      Access operator()(const Rope& o) const { return {o.buf == b, false}; }
+      Access operator()(const KvAppend& o) const { return {o.k == b || o.v == b, false}; }
+      Access operator()(const Attention& o) const { return {o.q == b, o.out == b}; }
+      Access operator()(const Add& o) const { return {o.acc == b || o.in == b, false}; }
+      Access operator()(const SwiGlu& o) const { return {o.gate == b || o.up == b, o.out == b}; }
+      Access operator()(const LmHead& o) const { return {o.in == b, false}; }
+    };
+    return std::visit(Visitor{b}, op);
+  }
+
+  // True when the SwiGlu at i_ may skip its f32 output `out`: the next op
+  // starts a Gemm group on `out` whose weights all take one Q8 activation kind
+  // (so the group's first command is the one quantize, before any of its
+  // GEMVs writes anything: g and u are read where the SwiGlu stood), and after
+  // the group no op reads `out` before one writes it afresh or the schedule
+  // ends. Any other schedule gets the plain SwiGlu.
+  bool swiglu_fusable(Buf out) const {
+    const std::size_t first = i_ + 1;
+    const auto* g = first < ops_.size() ? std::get_if<Gemm>(&ops_[first]) : nullptr;
+    if (!g || g->in != out || g->out == out) return false;
+    const ops::ActKind kind = vkk::act_kind(g->weight.type);
+    if (kind == ops::ActKind::Float) return false;
+    const std::size_t end = gemm_group_end(first);
+    for (std::size_t j = first; j < end; ++j)
+      if (vkk::act_kind(std::get<Gemm>(ops_[j]).weight.type) != kind) return false;
+    for (std::size_t j = end; j < ops_.size(); ++j) {
+      const Access a = access(ops_[j], out);
+      if (a.reads) return false;
+      if (a.writes) return true;
+    }
+    return true;
+  }
+
   void lower_op(const SwiGlu& o) {
     const vk::BufferRange g = read(o.gate), u = read(o.up);
+    if (opt_.fuse_swiglu_quantize && swiglu_fusable(o.out)) {
+      swiglu_ = {o.gate, o.up, o.out, g, u, width(o.out), i_, true};
+      // out holds no f32 value anywhere (a read() of it is refused); its new
+      // version keeps older activation blocks of it from being reused.
+      loc_[std::size_t(o.out)] = Loc{};
+      touched(o.out);
+      return;
+    }
     const VkScratch::Region r = scratch_.region(std::string("buf:") + name(o.out), row_bytes(o.out));
     if (r.id == loc_[std::size_t(o.gate)].region || r.id == loc_[std::size_t(o.up)].region)
       throw std::logic_error("vulkan runtime: SwiGlu output aliases an input");
@@ -438,21 +522,30 @@ class VkLowering {
     program_.logits = y;
   }
 
+  // The end (exclusive) of the group of Gemms starting at `first`: the Gemms
+  // right after it on the same input, up to kMaxGemmGroup, none writing the
+  // input or an output of an earlier member.
+  std::size_t gemm_group_end(std::size_t first) const {
+    const Gemm& f = std::get<Gemm>(ops_[first]);
+    std::size_t j = first + 1;
+    for (; j < ops_.size() && j - first < kMaxGemmGroup; ++j) {
+      const auto* g = std::get_if<Gemm>(&ops_[j]);
+      if (!g || g->in != f.in || g->out == f.in) break;
+      bool clash = false;
+      for (std::size_t k = first; k < j; ++k) clash |= std::get<Gemm>(ops_[k]).out == g->out;
+      if (clash) break;
+    }
+    return j;
+  }
+
   // A run of Gemms on one input (as the CPU's gemm_multi groups them); members
   // of one weight type become one stacked Gemv when their outputs can sit side
   // by side at aligned offsets.
   void lower_op(const Gemm&) {
     const auto& first = std::get<Gemm>(ops_[i_]);
     if (first.in == first.out) throw std::invalid_argument("vulkan runtime: in-place Gemm is not supported");
-    std::vector<Gemm> group{first};
-    for (std::size_t j = i_ + 1; j < ops_.size() && group.size() < kMaxGemmGroup; ++j) {
-      const auto* g = std::get_if<Gemm>(&ops_[j]);
-      if (!g || g->in != first.in || g->out == first.in) break;
-      bool clash = false;
-      for (const Gemm& m : group) clash |= m.out == g->out;
-      if (clash) break;
-      group.push_back(*g);
-    }
+    std::vector<Gemm> group;
+    for (std::size_t j = i_, end = gemm_group_end(i_); j < end; ++j) group.push_back(std::get<Gemm>(ops_[j]));
     i_ += group.size();
     group_gemv_ = SIZE_MAX;  // no GEMV of this group emitted yet
     std::vector<bool> done(group.size(), false);
@@ -540,6 +633,7 @@ class VkLowering {
   std::array<Loc, kBufs> loc_{};
   std::array<ActCache, 2> act_{};
   PendingAdd pending_;
+  FusedSwiGlu swiglu_;
   std::size_t group_gemv_ = SIZE_MAX;  // index of the current Gemm group's last GEMV command
   std::uint64_t version_ = 0;
   VkProgram program_;
