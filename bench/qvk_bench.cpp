@@ -39,7 +39,7 @@ void usage(std::FILE* f) {
       "usage: qvk_bench ops [--device SEL] [--reps N] [--read-mib N] [--json FILE] [--filter SUBSTR]\n"
       "                     [--warm] [--rotate-mib N] [--bb N] [--quick]\n"
       "       qvk_bench generate MODEL [--device SEL] [--prompt N] [--gen N] [--reps N] [--ctx N]\n"
-      "                          [--read-mib N] [--bw-reps N] [--profile] [--json FILE]\n"
+      "                          [--read-mib N] [--bw-reps N] [--profile] [--off NAME]... [--json FILE]\n"
       "  ops          read bandwidth, then every kernel at Qwen3 shapes (GPU time per dispatch):\n"
       "               GEMVs at Qwen3-8B shapes, decode attention at 4k/16k/32k context\n"
       "  generate     the Vulkan runtime on MODEL: prefill of --prompt tokens (token by token),\n"
@@ -64,7 +64,10 @@ void usage(std::FILE* f) {
       "  --prompt N   generate: prompt tokens (default 512), --gen N generated tokens (default 128)\n"
       "  --ctx N      generate: context of the runtime (default prompt + gen, + 1 with --profile)\n"
       "  --bw-reps N  generate: read-probe dispatches (default 20; the best is the bandwidth)\n"
-      "  --profile    generate: also time one more decode step per dispatch (by kernel variant)\n",
+      "  --profile    generate: also time one more decode step per dispatch (by kernel variant)\n"
+      "  --off NAME   generate: switch a runtime choice off for an A/B run (same bits): replay,\n"
+      "               fuse_residual, fuse_swiglu_quantize, stack_gemms, merge_rope,\n"
+      "               overlap_independent (VkForwardOptions); repeatable\n",
       f);
 }
 
@@ -125,6 +128,21 @@ int main(int argc, char** argv) {
     else if (a == "--ctx") { only(gen); g.ctx = number(1, 1 << 24); }
     else if (a == "--bw-reps") { only(gen); g.bw_reps = number(1, 10000); }
     else if (a == "--profile") { only(gen); g.profile = true; }
+    else if (a == "--off") {
+      only(gen);
+      const std::string name = value();
+      std::string names;
+      bool known = false;
+      for (const auto& s : qvk::bench::runtime_switches()) {
+        known |= s.first == name;
+        names += (names.empty() ? "" : ", ") + s.first;
+      }
+      if (!known) {
+        std::fprintf(stderr, "qvk_bench: --off takes one of %s, got '%s'\n", names.c_str(), name.c_str());
+        std::exit(2);
+      }
+      g.off.push_back(name);
+    }
     else if (a == "--help" || a == "-h") { usage(stdout); return 0; }
     else if (gen && a.rfind("--", 0) != 0 && g.model.empty()) g.model = a;
     else {

@@ -48,7 +48,19 @@ struct GenerateOptions {
   std::uint32_t read_mib = 2048;  // ReadProbe buffer (capped by maxStorageBufferRange)
   std::uint32_t bw_reps = 20;     // ReadProbe dispatches (the best is the bandwidth)
   bool profile = false;           // one more decode step timed per dispatch
+  std::vector<std::string> off;   // --off NAME: runtime choices switched off (runtime_switches())
 };
+
+// The runtime's value-preserving choices --off can switch off, for A/B runs
+// in one session (VkForwardOptions; the bits do not change, the tests say so).
+inline const std::vector<std::pair<std::string, bool runtime::VkForwardOptions::*>>& runtime_switches() {
+  using O = runtime::VkForwardOptions;
+  static const std::vector<std::pair<std::string, bool O::*>> k{
+      {"replay", &O::replay},           {"fuse_residual", &O::fuse_residual},
+      {"fuse_swiglu_quantize", &O::fuse_swiglu_quantize}, {"stack_gemms", &O::stack_gemms},
+      {"merge_rope", &O::merge_rope},   {"overlap_independent", &O::overlap_independent}};
+  return k;
+}
 
 // Weight bytes one decode step reads (see the header comment).
 struct StepBytes {
@@ -132,7 +144,14 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
   }
 
   const auto t_load = Clock::now();
-  runtime::VkForward gpu(m, ctx, d);
+  runtime::VkForwardOptions fo;
+  std::string off_list;  // for the JSON line
+  for (const std::string& name : o.off) {
+    for (const auto& [n, member] : runtime_switches())
+      if (n == name) fo.*member = false;
+    off_list += (off_list.empty() ? "\"" : ",\"") + name + "\"";
+  }
+  runtime::VkForward gpu(m, ctx, d, fo);
   const double load_s = since(t_load);
   const std::uint64_t gpu_bytes = gpu.weight_bytes() + gpu.kv_bytes() + gpu.scratch_bytes();
 
@@ -179,7 +198,8 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
               load_s);
   std::printf("roofline    %.1f GB/s read (ReadProbe) / %.2f MB of weights per token = %.1f tok/s ceiling\n", read_gbs,
               double(bytes.weights) / 1e6, ceiling);
-  std::printf("step        %llu dispatches per greedy decode step\n\n", static_cast<unsigned long long>(dispatches));
+  std::printf("step        %llu dispatches per greedy decode step%s%s\n\n", static_cast<unsigned long long>(dispatches),
+              o.off.empty() ? "" : "; switched off: ", off_list.c_str());
   std::printf("%-8s %14s %14s\n", "run", "prefill tok/s", "decode tok/s");
   for (std::size_t i = 0; i < pp.size(); ++i) std::printf("%-8zu %14.2f %14.2f\n", i + 1, pp[i], tg[i]);
   std::printf("%-8s %14.2f %14.2f   (%.1f%% of the roofline)\n", "median", pp_med, tg_med, 100.0 * fraction);
@@ -219,7 +239,7 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
           << ",\"tied\":" << (bytes.tied ? "true" : "false") << ",\"device\":" << tools::json_string(f.name)
           << ",\"driver\":" << tools::json_string(f.driver_name + " " + f.driver_info)
           << ",\"protocol\":\"after-prompt\",\"prefill\":\"token by token (batched prefill: issue #6)\""
-          << ",\"tg_tokens\":\"greedy (argmax on the GPU, fed back)\",\"ctx\":" << ctx << ",\"prompt\":" << o.prompt
+          << ",\"tg_tokens\":\"greedy (argmax on the GPU, fed back)\",\"runtime_off\":[" << off_list << "],\"ctx\":" << ctx << ",\"prompt\":" << o.prompt
           << ",\"gen\":" << o.gen << ",\"reps\":" << o.reps << ",\"load_s\":" << detail::fixed(load_s, 3)
           << ",\"pp_tok_s\":" << detail::fixed(pp_med, 2) << ",\"tg_tok_s\":" << detail::fixed(tg_med, 2)
           << ",\"pp_runs\":" << detail::fixed_list(pp, 2) << ",\"tg_runs\":" << detail::fixed_list(tg, 2)

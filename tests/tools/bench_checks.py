@@ -67,7 +67,7 @@ def check_generate(a):
         want = ["engine", "backend", "model", "device", "driver", "protocol", "prefill", "tg_tokens", "ctx", "prompt",
                 "gen", "reps", "load_s", "pp_tok_s", "tg_tok_s", "pp_runs", "tg_runs", "gpu_memory_bytes",
                 "weight_bytes", "kv_bytes", "scratch_bytes", "dispatches_per_step", "weight_bytes_per_token",
-                "read_bw_gb_s", "roofline_tok_s", "tg_fraction_of_roofline", "first_tokens", "tied", "profile",
+                "read_bw_gb_s", "roofline_tok_s", "tg_fraction_of_roofline", "first_tokens", "tied", "profile", "runtime_off",
                 "profile_total_us"]
         missing = [k for k in want if k not in j]
         check(not missing, f"{tie}: JSON lacks {missing}: {j}")
@@ -98,6 +98,19 @@ def check_generate(a):
               f"{j['dispatches_per_step']}")
         print(f"ok {tie}: pp {j['pp_tok_s']} tok/s, tg {j['tg_tok_s']} tok/s, {j['weight_bytes_per_token']} bytes/token, "
               f"{j['dispatches_per_step']} dispatches per step, on {j['device']}")
+        check(j["runtime_off"] == [], f"{tie}: runtime_off {j['runtime_off']} without --off")
+        # --off: the A/B switch reaches the runtime (the SwiGLU is its own dispatch again in both
+        # layers) and the JSON says what was off; the first tokens (greedy) do not change.
+        js_off = os.path.join(a.work, f"generate{tie[1:]}_off.json")
+        run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
+             "--bw-reps", 2, "--off", "fuse_swiglu_quantize", "--json", js_off])
+        k = json.loads(open(js_off).read().splitlines()[0])
+        check(k["runtime_off"] == ["fuse_swiglu_quantize"], f"{tie}: runtime_off {k['runtime_off']}")
+        check(k["dispatches_per_step"] == j["dispatches_per_step"] + 2,
+              f"{tie}: --off fuse_swiglu_quantize: {k['dispatches_per_step']} dispatches, fused "
+              f"{j['dispatches_per_step']} (expected 2 more)")
+        check(k["first_tokens"] == j["first_tokens"], f"{tie}: --off changed the tokens")
+        print(f"ok {tie}: --off fuse_swiglu_quantize -> {k['dispatches_per_step']} dispatches, same tokens")
         os.remove(model)
 
 
@@ -110,6 +123,8 @@ def check_usage_errors(a):
         (["ops", "--prompt", "4"], "--prompt is not an option of 'ops'"),
         (["generate", "m.gguf", "--gen", "0"], "--gen must be an integer in [1,"),
         (["generate", "m.gguf", "--frobnicate"], "unknown option '--frobnicate'"),
+        (["generate", "m.gguf", "--off", "turbo"], "--off takes one of replay, fuse_residual"),
+        (["ops", "--off", "replay"], "--off is not an option of 'ops'"),
         (["frobnicate"], "unknown command 'frobnicate'"),
     ]
     for args, needle in cases:
