@@ -245,6 +245,17 @@ TEST(VkForwardProgram, CountsTheDispatchesOfAGreedyDecodeStepAndRecordsItOnce) {
   vk::test::expect_validation_clean();
 }
 
+// Program inputs for lowering only (nothing is dispatched): every cache, table and step word
+// bound to one small buffer.
+runtime::VkProgramInputs inputs_in(const vk::Buffer& small, std::uint32_t layers) {
+  runtime::VkProgramInputs in;
+  in.kv_capacity = 64;
+  in.k_cache.assign(layers, vk::whole(small));
+  in.v_cache.assign(layers, vk::whole(small));
+  in.rope_cos = in.rope_sin = in.token = in.position = vk::whole(small);
+  return in;
+}
+
 // The lowering tracks which logical buffer holds a value: a schedule that reads
 // one never written (here: the forward pass without its Embed) is refused at
 // lowering time, before anything is recorded.
@@ -258,11 +269,7 @@ TEST(VkForwardProgram, LoweringRefusesAScheduleThatReadsABufferNeverWritten) {
   runtime::VkWeights weights(d);
   runtime::VkScratch scratch(d);
   vk::Buffer small(d, 1 << 16);
-  runtime::VkProgramInputs in;
-  in.kv_capacity = 64;
-  in.k_cache.assign(m.config.layers, vk::whole(small));
-  in.v_cache.assign(m.config.layers, vk::whole(small));
-  in.rope_cos = in.rope_sin = in.token = in.position = vk::whole(small);
+  const runtime::VkProgramInputs in = inputs_in(small, m.config.layers);
   runtime::VkLowering lowering(m.config, in, weights, scratch, {}, 16);
   try {
     lowering.lower(schedule);
@@ -287,11 +294,7 @@ TEST(VkForwardProgram, FusesTheSwiGluOnlyWhereNoOpReadsItsF32Output) {
   runtime::VkWeights weights(d);
   runtime::VkScratch scratch(d);
   vk::Buffer small(d, 1 << 16);
-  runtime::VkProgramInputs in;
-  in.kv_capacity = 64;
-  in.k_cache.assign(m.config.layers, vk::whole(small));
-  in.v_cache.assign(m.config.layers, vk::whole(small));
-  in.rope_cos = in.rope_sin = in.token = in.position = vk::whole(small);
+  const runtime::VkProgramInputs in = inputs_in(small, m.config.layers);
   struct Counts {
     std::size_t fused = 0, plain = 0;
   };

@@ -131,12 +131,7 @@ class VkForward {
   // position (T × vocab) if all_logits, else of the last one (vocab).
   void eval(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits, std::vector<float>& logits) {
     check_batch(tokens, pos0);
-    const std::size_t T = tokens.size(), V = cfg_.vocab;
-    logits.resize((all_logits ? T : 1) * V);
-    for (std::size_t t = 0; t < T; ++t) {
-      float* row = all_logits ? logits.data() + t * V : (t + 1 == T ? logits.data() : nullptr);
-      step(tokens[t], pos0 + std::uint32_t(t), row, nullptr, {}, 0.0f);
-    }
+    run(tokens, pos0, all_logits, &logits, nullptr, {}, 0.0f);
   }
 
   // Whether eval_sample() draws for `config` on the GPU: greedy, or top-k
@@ -166,14 +161,8 @@ class VkForward {
       if (!ops::SampleCandidates<vkk::kSampleWorkgroup>::valid(sample))
         throw std::invalid_argument("eval_sample: sampler settings out of range (make them with make_sample_config)");
     }
-    const std::size_t T = tokens.size(), V = cfg_.vocab;
-    if (logits) logits->resize((all_logits ? T : 1) * V);
     std::int32_t id = -1;
-    for (std::size_t t = 0; t < T; ++t) {
-      const bool last = t + 1 == T;
-      float* row = !logits ? nullptr : all_logits ? logits->data() + t * V : (last ? logits->data() : nullptr);
-      step(tokens[t], pos0 + std::uint32_t(t), row, last ? &id : nullptr, sample, u);
-    }
+    run(tokens, pos0, all_logits, logits, &id, sample, u);
     return id;
   }
 
@@ -482,6 +471,19 @@ class VkForward {
       *token_out = static_cast<std::int32_t>(id);
     }
     if (logits_out) std::memcpy(logits_out, p + kStagingLogits, 4ull * cfg_.vocab);
+  }
+
+  // The steps of tokens at pos0..: logits (when non-null) filled as eval()
+  // documents; the last step also picks into token_out (when non-null).
+  void run(std::span<const std::int32_t> tokens, std::uint32_t pos0, bool all_logits, std::vector<float>* logits,
+           std::int32_t* token_out, const ops::SampleProblem& sample, float u) {
+    const std::size_t T = tokens.size(), V = cfg_.vocab;
+    if (logits) logits->resize((all_logits ? T : 1) * V);
+    for (std::size_t t = 0; t < T; ++t) {
+      const bool last = t + 1 == T;
+      float* row = !logits ? nullptr : all_logits ? logits->data() + t * V : (last ? logits->data() : nullptr);
+      step(tokens[t], pos0 + std::uint32_t(t), row, last ? token_out : nullptr, sample, u);
+    }
   }
 
   void check_batch(std::span<const std::int32_t> tokens, std::uint32_t pos0) const {
