@@ -4,6 +4,7 @@
 #pragma once
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,12 @@
 namespace qvk::runtime_vk_test {
 
 inline constexpr std::uint32_t kCtx = 128;
+
+// The sanitizer build runs the same checks on shorter streams: ASan makes the
+// CPU reference and the host side ~20x slower, and memory errors show within a
+// few steps; the Release build of CI runs the full length.
+inline constexpr bool kSanitized = QVK_SANITIZED != 0;
+constexpr std::size_t stream_length(std::size_t full, std::size_t sanitized) { return kSanitized ? sanitized : full; }
 // The test models' vocabularies: small, so the LM head (the slowest GEMV on
 // lavapipe) stays cheap with logits at every position; not multiples of the
 // GEMV's rows per workgroup. kBigVocab spans two argmax workgroups of 4,096.

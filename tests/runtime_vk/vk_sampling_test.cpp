@@ -27,6 +27,7 @@ using runtime_vk_test::kBigVocab;
 using runtime_vk_test::kCtx;
 using runtime_vk_test::kVocab;
 using runtime_vk_test::prompt_tokens;
+using runtime_vk_test::stream_length;
 using runtime_vk_test::tiny_model;
 
 SamplerParams params(float temperature, int top_k, float top_p, float min_p, std::uint64_t seed) {
@@ -67,8 +68,10 @@ void expect_same_stream(const model::ModelFile& m, VkForward& gpu, const Sampler
     g = gpu.eval_sample(in, pos, false, nullptr, gs.config(), gs.next_draw());
   }
   EXPECT_EQ(gpu_ids, cpu_ids) << describe(p);
-  EXPECT_GT(std::set<std::int32_t>(cpu_ids.begin(), cpu_ids.end()).size(), 2u)
-      << describe(p) << ": the stream hardly varies, so it does not exercise the draw";
+  if (n >= 8) {  // shorter (sanitizer) streams may repeat a token by chance
+    EXPECT_GT(std::set<std::int32_t>(cpu_ids.begin(), cpu_ids.end()).size(), 2u)
+        << describe(p) << ": the stream hardly varies, so it does not exercise the draw";
+  }
 }
 
 TEST(VkSampling, GpuDrawsTheCpuSamplersTokensForEverySetting) {
@@ -83,17 +86,17 @@ TEST(VkSampling, GpuDrawsTheCpuSamplersTokensForEverySetting) {
         params(1.0f, 64, 1.0f, 0.2f, 4),     // min-p only
         params(0.5f, 100, 0.5f, 0.0f, 5),    // top-p only
     };
-    for (const SamplerParams& p : settings) expect_same_stream(m, gpu, p, 16);
+    for (const SamplerParams& p : settings) expect_same_stream(m, gpu, p, stream_length(16, 4));
     EXPECT_EQ(gpu.recordings() - r0, std::size(settings)) << "one recording per setting, replayed for every token";
     if (vocab == kVocab) {
       // Three more settings overflow the 8 recordings (3 at load + 5) and evict the
       // least recently used: the greedy and logits ones from load, then the first
       // setting's, which is recorded again and still draws the CPU's tokens.
-      expect_same_stream(m, gpu, params(0.9f, 20, 0.8f, 0.1f, 6), 6);
-      expect_same_stream(m, gpu, params(1.1f, 30, 0.7f, 0.0f, 7), 6);
-      expect_same_stream(m, gpu, params(1.4f, 50, 0.9f, 0.0f, 8), 6);
+      expect_same_stream(m, gpu, params(0.9f, 20, 0.8f, 0.1f, 6), stream_length(6, 2));
+      expect_same_stream(m, gpu, params(1.1f, 30, 0.7f, 0.0f, 7), stream_length(6, 2));
+      expect_same_stream(m, gpu, params(1.4f, 50, 0.9f, 0.0f, 8), stream_length(6, 2));
       const std::uint64_t before = gpu.recordings();
-      expect_same_stream(m, gpu, settings[0], 6);
+      expect_same_stream(m, gpu, settings[0], stream_length(6, 2));
       EXPECT_EQ(gpu.recordings(), before + 1) << "the first setting's recording was evicted and recorded again";
     }
   }
@@ -106,8 +109,8 @@ TEST(VkSampling, PerTokenRecordingDrawsTheSameTokens) {
   runtime::VkForwardOptions o;
   o.replay = false;
   VkForward gpu(m, kCtx, vk::test::device(), o);
-  expect_same_stream(m, gpu, params(0.8f, 40, 0.95f, 0.05f, 21), 8);
-  expect_same_stream(m, gpu, params(1.5f, 128, 1.0f, 0.0f, 22), 8);
+  expect_same_stream(m, gpu, params(0.8f, 40, 0.95f, 0.05f, 21), stream_length(8, 3));
+  expect_same_stream(m, gpu, params(1.5f, 128, 1.0f, 0.0f, 22), stream_length(8, 3));
   vk::test::expect_validation_clean();
 }
 
@@ -116,8 +119,8 @@ TEST(VkSampling, TopKAboveATinyVocabularyDrawsFromEveryToken) {
   // the CPU sorts and the GPU selects as k = vocab.
   const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true, 100));
   VkForward gpu(m, kCtx, vk::test::device());
-  expect_same_stream(m, gpu, params(1.2f, 200, 0.9f, 0.0f, 31), 10);
-  expect_same_stream(m, gpu, params(1.2f, 100, 1.0f, 0.02f, 32), 10);
+  expect_same_stream(m, gpu, params(1.2f, 200, 0.9f, 0.0f, 31), stream_length(10, 3));
+  expect_same_stream(m, gpu, params(1.2f, 100, 1.0f, 0.02f, 32), stream_length(10, 3));
   vk::test::expect_validation_clean();
 }
 
