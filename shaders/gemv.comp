@@ -35,24 +35,18 @@ uint workgroup_index() { return gl_WorkGroupID.x + gl_WorkGroupID.y * gl_NumWork
 // Called in uniform control flow after a barrier that published s_lanes.
 void lane_tree_and_store(uint row0) {
   for (uint r = gl_LocalInvocationID.x; r < ROWS; r += WORKGROUP_SIZE) {
-    float v[32];  // LANES == 32 (gemv.hpp asserts it); a spec-constant size would live in local memory
-    for (uint i = 0u; i < LANES; ++i) v[i] = s_lanes[r * LANES + i];
-    for (uint s = LANES / 2u; s > 0u; s >>= 1)
-      for (uint i = 0u; i < s; ++i) v[i] = qvk_add(v[i], v[i + s]);
-    if (row0 + r < pc.rows) y[row0 + r] = qvk_canonical_nan(v[0]);
+    float v[32];
+    for (uint i = 0u; i < 32u; ++i) v[i] = s_lanes[r * LANES + i];
+    if (row0 + r < pc.rows) y[row0 + r] = qvk_canonical_nan(qvk_lane_tree(v));
   }
 }
 
 #if !QVK_FLOAT_W
 // ---------------------------------------------------------------- quantized W
-#if QVK_WTYPE == QVK_TYPE_Q8_0 || QVK_WTYPE == QVK_TYPE_Q4_0
-#define QVK_BLOCK 32u
-#else
-#define QVK_BLOCK 256u
-#endif
-#define QVK_HAS_MINS (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q5_K)
+const uint P = BLOCK_THREADS;           // threads sharing a block (quant_blocks.glsl)
+uint qvk_act_elems() { return pc.cols; }
+#include "quant_blocks.glsl"
 
-const uint P = BLOCK_THREADS;           // threads sharing a block
 const uint NTG = WORKGROUP_SIZE / P;    // thread groups
 const uint CHUNK_ITEMS = NTG * ITEMS;   // (row, block) items per chunk
 const uint KC = CHUNK_ITEMS / ROWS;     // blocks of each row per chunk
@@ -66,135 +60,6 @@ shared float s_d[SPLIT_CHUNK];  // weight scale d per item
 shared int s_pb[SPLIT_ITEMS];   // [item][p]: partial integer sums B (mins)
 shared float s_dmin[SPLIT_CHUNK];
 #endif
-
-// Activation layout (ops::ActLayout): codes at word 0, then d, sums, [sums16].
-uint act_d_word() { return pc.cols / 4u; }
-uint act_sums_word() { return pc.cols / 4u + pc.cols / QVK_BLOCK; }
-uint act_sums16_word() { return pc.cols / 4u + 9u * (pc.cols / QVK_BLOCK); }
-
-#if QVK_WTYPE == QVK_TYPE_Q8_0
-// 34 bytes: f16 d, 32 int8 codes. Thread p: code words W·p … W·p+W−1.
-const uint W = 8u / P;
-ivec2 block_part(uint blk, uint k, uint p) {
-  uint q[8];
-  qvk_w_run(blk * 34u + 2u + 4u * W * p, W, q);
-  int s = 0;
-  for (uint n = 0u; n < W; ++n) s += qvk_dot4(q[n], act[8u * k + W * p + n]);
-  return ivec2(s, 0);
-}
-vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 34u)), 0.0); }
-
-#elif QVK_WTYPE == QVK_TYPE_Q4_0
-// 18 bytes: f16 d, 16 bytes (byte j: element j low nibble, j+16 high). Σ nib·c here;
-// the −8·Σc of the codes' offset is applied with the block's activation sum.
-const uint W = 4u / P;
-ivec2 block_part(uint blk, uint k, uint p) {
-  uint q[8];
-  qvk_w_run(blk * 18u + 2u + 4u * W * p, W, q);
-  int s = 0;
-  for (uint n = 0u; n < W; ++n) {
-    const uint u = W * p + n;
-    s += qvk_dot4(q[n] & 0x0f0f0f0fu, act[8u * k + u]) + qvk_dot4((q[n] >> 4) & 0x0f0f0f0fu, act[8u * k + 4u + u]);
-  }
-  return ivec2(s, 0);
-}
-vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 18u)), 0.0); }
-
-#elif QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q5_K
-// Q4_K 144 bytes (9 uvec4): d|dmin, 12 scale bytes, 128 bytes qs. Q5_K 176 bytes
-// (11 uvec4): the same header, 32 bytes qh, 128 bytes qs. Part pp (8 per
-// block) = 16 qs bytes 32c + 16(pp&1) …: the low nibbles are elements
-// 64c + 16(pp&1) + 0..15 (sub-block 2c), the high ones the same +32 (2c+1).
-const uint NP = 8u / P;
-#if QVK_WTYPE == QVK_TYPE_Q4_K
-const uint BLOCK_VEC4 = 9u;
-#else
-const uint BLOCK_VEC4 = 11u;
-#endif
-ivec2 block_part(uint blk, uint k, uint p) {
-  const uint b4 = blk * BLOCK_VEC4;
-  const uvec4 h = w4[b4];
-  const uint sums = act_sums_word() + 8u * k;
-  int A = 0, B = 0;
-  for (uint n = 0u; n < NP; ++n) {
-    const uint pp = NP * p + n;
-    const uint c = pp >> 1;
-    const uvec2 lo = qvk_k_scale_min(2u * c, h.y, h.z, h.w);
-    const uvec2 hi = qvk_k_scale_min(2u * c + 1u, h.y, h.z, h.w);
-#if QVK_WTYPE == QVK_TYPE_Q4_K
-    const uvec4 q = w4[b4 + 1u + pp];
-    const uvec4 qlo = q & 0x0f0f0f0fu, qhi = (q >> 4) & 0x0f0f0f0fu;
-#else
-    const uvec4 qh = w4[b4 + 1u + (pp & 1u)];
-    const uvec4 q = w4[b4 + 3u + pp];
-    const uvec4 qlo = (q & 0x0f0f0f0fu) | (((qh >> (2u * c)) & 0x01010101u) << 4);
-    const uvec4 qhi = ((q >> 4) & 0x0f0f0f0fu) | (((qh >> (2u * c + 1u)) & 0x01010101u) << 4);
-#endif
-    const uint a4 = 16u * k + 4u * c + (pp & 1u);
-    A += int(lo.x) * qvk_dot16(qlo, act4[a4]) + int(hi.x) * qvk_dot16(qhi, act4[a4 + 2u]);
-    if ((pp & 1u) == 0u) B += int(lo.y) * int(act[sums + 2u * c]) + int(hi.y) * int(act[sums + 2u * c + 1u]);
-  }
-  return ivec2(A, B);
-}
-vec2 block_scales(uint blk) {
-  const uint h = w[blk * BLOCK_VEC4 * 4u];
-  return vec2(qvk_f16_bits_to_f32(h & 0xffffu), qvk_f16_bits_to_f32(h >> 16));
-}
-
-#elif QVK_WTYPE == QVK_TYPE_Q6_K
-// 210 bytes: ql[128], qh[64], int8 scales[16], f16 d. Unit u (16 per block):
-// half h = u/8, positions l = 4(u%8) … +3, and the four quadrants qd: elements
-// 128h + 32qd + l, codes (ql[64h + 32(qd&1) + l] >> 4(qd>>1)) & 15 |
-// ((qh[32h + l] >> 2qd) & 3) << 4 in [0, 63]; sub-block 8h + 2qd + l/16.
-// Σ (q−32)·c = Σ q·c − 32·sums16, the latter added by the unit with l%16 == 0.
-const uint NU = 16u / P;
-ivec2 block_part(uint blk, uint k, uint p) {
-  const uint base = blk * 210u;
-  const uint s16 = act_sums16_word() + 16u * k;
-  int A = 0;
-  for (uint r0 = 0u; r0 < NU; r0 += 8u) {
-    const uint u0 = NU * p + r0;
-    const uint len = min(NU - r0, 8u);
-    const uint h = u0 >> 3, l0 = 4u * (u0 & 7u);
-    uint ql0[8], ql1[8], qh[8], sw[8];
-    qvk_w_run(base + 64u * h + l0, len, ql0);
-    qvk_w_run(base + 64u * h + 32u + l0, len, ql1);
-    qvk_w_run(base + 128u + 32u * h + l0, len, qh);
-    qvk_w_run(base + 192u + 8u * h, 2u, sw);
-    for (uint n = 0u; n < 8u; ++n) {
-      if (n >= len) break;
-      const uint l = l0 + 4u * n;
-      const uint a = 64u * k + 32u * h + (l >> 2);
-      for (uint qd = 0u; qd < 4u; ++qd) {
-        const uint src = (qd & 1u) == 0u ? ql0[n] : ql1[n];
-        const uint q = ((src >> (4u * (qd >> 1))) & 0x0f0f0f0fu) | (((qh[n] >> (2u * qd)) & 0x03030303u) << 4);
-        const uint sb = 2u * qd + (l >> 4);  // sub-block within the half
-        const int sc = bitfieldExtract(int(sw[sb >> 2]), int(8u * (sb & 3u)), 8);
-        int s = qvk_dot4(q, act[a + 8u * qd]);
-        if ((l & 15u) == 0u) s -= 32 * int(act[s16 + 8u * h + sb]);
-        A += sc * s;
-      }
-    }
-  }
-  return ivec2(A, 0);
-}
-vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 210u + 208u)), 0.0); }
-#endif
-
-// The float term of block k (ref/block_dot.hpp), from the complete integer parts.
-float block_term(uint k, int A, int B, float d, float dmin) {
-  const float da = uintBitsToFloat(act[act_d_word() + k]);
-#if QVK_WTYPE == QVK_TYPE_Q8_0
-  return qvk_mul(qvk_mul(da, d), float(A));
-#elif QVK_WTYPE == QVK_TYPE_Q4_0
-  const int s = A - 8 * int(act[act_sums_word() + k]);
-  return qvk_mul(qvk_mul(da, d), float(s));
-#elif QVK_HAS_MINS
-  return qvk_mul(da, qvk_sub(qvk_mul(d, float(A)), qvk_mul(dmin, float(B))));
-#else
-  return qvk_mul(da, qvk_mul(d, float(A)));
-#endif
-}
 
 // Owner mapping (gemv.hpp): thread t adds the whole blocks of lane t % LANES of
 // ITEMS consecutive rows in registers; rows past the matrix read its last row.
@@ -417,17 +282,6 @@ uint raw_elem(uvec4 q, uint i) {
 #endif
 }
 
-// F16 -> f32 without a loop or branch, the same bits as qvk_f16_bits_to_f32:
-// normal: exponent rebiased by +112; inf/NaN: exponent 255, payload kept;
-// zero/subnormal (exponent 0): m·2^-24 = (2^-14·(1 + m/1024)) − 2^-14, both
-// operands normal and the difference exact (>= 2^-24 or 0, so no flush bites).
-float widen_f16(uint h) {
-  const uint m = h & 0x7fffu, e = m & 0x7c00u;
-  const float sub = qvk_sub(uintBitsToFloat((m << 13) + 0x38800000u), uintBitsToFloat(0x38800000u));
-  const uint nb = (m << 13) + (e == 0x7c00u ? 0x70000000u : 0x38000000u);
-  return uintBitsToFloat(((h & 0x8000u) << 16) | (e == 0u ? floatBitsToUint(sub) : nb));
-}
-
 // The V weights of a raw vector as flush(widen(w)), the term's first factor.
 // F16: a widened f16 is 0, inf, NaN or of magnitude >= 2^-24, so the flush is
 // the identity and is left out.
@@ -436,7 +290,7 @@ void widen_w(uvec4 q, out float v[8]) {
 #if QVK_WTYPE == QVK_TYPE_F32
     v[c] = qvk_flush(uintBitsToFloat(raw_elem(q, c)));
 #elif QVK_WTYPE == QVK_TYPE_F16
-    v[c] = widen_f16(raw_elem(q, c));
+    v[c] = qvk_widen_f16(raw_elem(q, c));
 #else
     v[c] = qvk_flush(qvk_bf16_bits_to_f32(raw_elem(q, c)));
 #endif

@@ -10,6 +10,7 @@
 #include "prelude.hpp"
 #include "qvk/ops/rmsnorm.hpp"
 #include "qvk/ops/gemv.hpp"
+#include "qvk/ops/gemm.hpp"
 #include "qvk/ops/quantize_act.hpp"
 #include "qvk/ops/embed_row.hpp"
 #include "qvk/ops/read_probe.hpp"
@@ -49,6 +50,19 @@ inline constexpr std::array kVariants{
     Variant{ops::Gemv<quant::Type::Q4_K, ops::GemvConfig{256, 4, 4, 1, true}>::kVariant, ops::Gemv<quant::Type::Q4_K, ops::GemvConfig{256, 4, 4, 1, true}>::kSource, &prelude<ops::Gemv<quant::Type::Q4_K, ops::GemvConfig{256, 4, 4, 1, true}>>},
     Variant{ops::Gemv<quant::Type::Q5_K, ops::GemvConfig{256, 4, 4, 1, true}>::kVariant, ops::Gemv<quant::Type::Q5_K, ops::GemvConfig{256, 4, 4, 1, true}>::kSource, &prelude<ops::Gemv<quant::Type::Q5_K, ops::GemvConfig{256, 4, 4, 1, true}>>},
     Variant{ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>::kVariant, ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>::kSource, &prelude<ops::Gemv<quant::Type::Q6_K, ops::GemvConfig{256, 4, 4, 1, true}>>},
+    Variant{ops::Gemm<quant::Type::F32>::kVariant, ops::Gemm<quant::Type::F32>::kSource, &prelude<ops::Gemm<quant::Type::F32>>},
+    Variant{ops::Gemm<quant::Type::F16>::kVariant, ops::Gemm<quant::Type::F16>::kSource, &prelude<ops::Gemm<quant::Type::F16>>},
+    Variant{ops::Gemm<quant::Type::BF16>::kVariant, ops::Gemm<quant::Type::BF16>::kSource, &prelude<ops::Gemm<quant::Type::BF16>>},
+    Variant{ops::Gemm<quant::Type::Q8_0>::kVariant, ops::Gemm<quant::Type::Q8_0>::kSource, &prelude<ops::Gemm<quant::Type::Q8_0>>},
+    Variant{ops::Gemm<quant::Type::Q4_0>::kVariant, ops::Gemm<quant::Type::Q4_0>::kSource, &prelude<ops::Gemm<quant::Type::Q4_0>>},
+    Variant{ops::Gemm<quant::Type::Q4_K>::kVariant, ops::Gemm<quant::Type::Q4_K>::kSource, &prelude<ops::Gemm<quant::Type::Q4_K>>},
+    Variant{ops::Gemm<quant::Type::Q5_K>::kVariant, ops::Gemm<quant::Type::Q5_K>::kSource, &prelude<ops::Gemm<quant::Type::Q5_K>>},
+    Variant{ops::Gemm<quant::Type::Q6_K>::kVariant, ops::Gemm<quant::Type::Q6_K>::kSource, &prelude<ops::Gemm<quant::Type::Q6_K>>},
+    Variant{ops::Gemm<quant::Type::Q8_0, ops::GemmConfig{.int_dot = true}>::kVariant, ops::Gemm<quant::Type::Q8_0, ops::GemmConfig{.int_dot = true}>::kSource, &prelude<ops::Gemm<quant::Type::Q8_0, ops::GemmConfig{.int_dot = true}>>},
+    Variant{ops::Gemm<quant::Type::Q4_0, ops::GemmConfig{.int_dot = true}>::kVariant, ops::Gemm<quant::Type::Q4_0, ops::GemmConfig{.int_dot = true}>::kSource, &prelude<ops::Gemm<quant::Type::Q4_0, ops::GemmConfig{.int_dot = true}>>},
+    Variant{ops::Gemm<quant::Type::Q4_K, ops::GemmConfig{.int_dot = true}>::kVariant, ops::Gemm<quant::Type::Q4_K, ops::GemmConfig{.int_dot = true}>::kSource, &prelude<ops::Gemm<quant::Type::Q4_K, ops::GemmConfig{.int_dot = true}>>},
+    Variant{ops::Gemm<quant::Type::Q5_K, ops::GemmConfig{.int_dot = true}>::kVariant, ops::Gemm<quant::Type::Q5_K, ops::GemmConfig{.int_dot = true}>::kSource, &prelude<ops::Gemm<quant::Type::Q5_K, ops::GemmConfig{.int_dot = true}>>},
+    Variant{ops::Gemm<quant::Type::Q6_K, ops::GemmConfig{.int_dot = true}>::kVariant, ops::Gemm<quant::Type::Q6_K, ops::GemmConfig{.int_dot = true}>::kSource, &prelude<ops::Gemm<quant::Type::Q6_K, ops::GemmConfig{.int_dot = true}>>},
     Variant{ops::QuantizeAct<32>::kVariant, ops::QuantizeAct<32>::kSource, &prelude<ops::QuantizeAct<32>>},
     Variant{ops::QuantizeAct<256>::kVariant, ops::QuantizeAct<256>::kSource, &prelude<ops::QuantizeAct<256>>},
     Variant{ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>::kVariant, ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>::kSource, &prelude<ops::QuantizeAct<32, 64, ops::ActInput::SwiGlu>>},
