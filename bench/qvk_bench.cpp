@@ -3,7 +3,7 @@
 //   qvk_bench ops [--device SEL] [--reps N] [--read-mib N] [--json FILE] [--filter SUBSTR]
 //                 [--warm] [--rotate-mib N] [--bb N] [--quick]
 //   qvk_bench generate MODEL [--device SEL] [--prompt N] [--gen N] [--reps N] [--ctx N]
-//                      [--read-mib N] [--bw-reps N] [--profile] [--json FILE]
+//                      [--read-mib N] [--bw-reps N] [--profile] [--prefill-chunk N] [--json FILE]
 //
 // `ops` measures the device's read bandwidth with a plain streaming shader
 // (ops::ReadProbe, uvec4 loads) and then each kernel at Qwen3 shapes, reporting
@@ -14,7 +14,9 @@
 // --warm: one copy, as before) and back to back (--bb N GEMVs on different
 // copies with no barrier between them, time per GEMV), and decode attention
 // (chunks + combine as one unit) at 4k/16k/32k context for the 8B and 0.6B
-// head shapes, bytes = K + V. gpu/ops_bench.hpp describes the modes. With
+// head shapes, bytes = K + V, then the batched-prefill GEMMs at the 8B
+// projection shapes and batches 64 and 512 (warm; MAC/s). gpu/ops_bench.hpp
+// describes the modes. With
 // QVK_VALIDATION=1 (and the Khronos layer installed) the run is validated,
 // synchronization included, and its errors are counted at the end (exit 1).
 // `generate` runs the Vulkan runtime on a whole model: prefill, then greedy
@@ -29,7 +31,7 @@
 #include <vector>
 
 #include "gpu/generate_bench.hpp"
-#include "gpu/ops_bench.hpp"
+#include "gpu/run_ops.hpp"
 #include "qvk/vk/device.hpp"
 
 namespace {
@@ -39,10 +41,12 @@ void usage(std::FILE* f) {
       "usage: qvk_bench ops [--device SEL] [--reps N] [--read-mib N] [--json FILE] [--filter SUBSTR]\n"
       "                     [--warm] [--rotate-mib N] [--bb N] [--quick]\n"
       "       qvk_bench generate MODEL [--device SEL] [--prompt N] [--gen N] [--reps N] [--ctx N]\n"
-      "                          [--read-mib N] [--bw-reps N] [--profile] [--off NAME]... [--json FILE]\n"
+      "                          [--read-mib N] [--bw-reps N] [--profile] [--prefill-chunk N] [--off NAME]...\n"
+      "                          [--json FILE]\n"
       "  ops          read bandwidth, then every kernel at Qwen3 shapes (GPU time per dispatch):\n"
-      "               GEMVs at Qwen3-8B shapes, decode attention at 4k/16k/32k context\n"
-      "  generate     the Vulkan runtime on MODEL: prefill of --prompt tokens (token by token),\n"
+      "               GEMVs at Qwen3-8B shapes, decode attention at 4k/16k/32k context,\n"
+      "               prefill GEMMs at the 8B shapes, batches 64 and 512 (warm, MAC/s)\n"
+      "  generate     the Vulkan runtime on MODEL: prefill of --prompt tokens (batched),\n"
       "               then --gen greedy tokens one at a time; median of --reps runs after a\n"
       "               warm-up; GPU memory; decode against the read-bandwidth roofline\n"
       "  --device SEL Vulkan device index or name substring (default: QVK_DEVICE, then discrete first)\n"
@@ -51,7 +55,7 @@ void usage(std::FILE* f) {
       "  --read-mib N buffer size of the read-bandwidth probe in MiB (default 2048, capped by the\n"
       "               device's maxStorageBufferRange)\n"
       "  --json FILE  also write one JSON object per measurement to FILE\n"
-      "  --filter S   ops: run only the GEMV and attention rows whose name contains S (GEMV:\n"
+      "  --filter S   ops: run only the GEMV, attention and GEMM rows whose name contains S (GEMV:\n"
       "               variant and config, e.g. q4_k_dot4; attention: attention_f16kv); the roofline\n"
       "               always runs, rmsnorm/quantize_act are skipped when S is set\n"
       "  --warm       ops: every rep reads the same weights / KV (may come from L2); default:\n"
@@ -64,7 +68,10 @@ void usage(std::FILE* f) {
       "  --prompt N   generate: prompt tokens (default 512), --gen N generated tokens (default 128)\n"
       "  --ctx N      generate: context of the runtime (default prompt + gen, + 1 with --profile)\n"
       "  --bw-reps N  generate: read-probe dispatches (default 20; the best is the bandwidth)\n"
-      "  --profile    generate: also time one more decode step per dispatch (by kernel variant)\n"
+      "  --profile    generate: also time one more decode step and one batched prefill submit\n"
+      "               per dispatch (by kernel variant)\n"
+      "  --prefill-chunk N  generate: tokens per batched prefill submit (default 256; 1: token by\n"
+      "               token, the decode path)\n"
       "  --off NAME   generate: switch a runtime choice off for an A/B run (same bits): replay,\n"
       "               fuse_residual, fuse_swiglu_quantize, stack_gemms, merge_rope,\n"
       "               overlap_independent (VkForwardOptions); repeatable\n",
@@ -128,6 +135,7 @@ int main(int argc, char** argv) {
     else if (a == "--ctx") { only(gen); g.ctx = number(1, 1 << 24); }
     else if (a == "--bw-reps") { only(gen); g.bw_reps = number(1, 10000); }
     else if (a == "--profile") { only(gen); g.profile = true; }
+    else if (a == "--prefill-chunk") { only(gen); g.prefill_chunk = number(1, 1 << 16); }
     else if (a == "--off") {
       only(gen);
       const std::string name = value();

@@ -1,7 +1,7 @@
 #version 450
 // shaders/attention_chunks.comp — pass 1 of decode attention: every chunk's
 // (m_c, l_c, o_c) for the query heads of one kv head. One workgroup per (kv head
-// g, chunk c). The contract (order, layouts, mapping, fast paths) is the header
+// g, chunk c, query row). The contract (order, layouts, mapping, fast paths) is the header
 // comment of include/qvk/ops/attention.hpp; the prelude comes from
 // ops::AttentionChunks: WORKGROUP_SIZE, HEAD_DIM, MAX_GROUP, K_TILE, K_STRIDE,
 // V_SLICE, TILE_FLOATS, Q_FLOATS, SCORE_FLOATS, pc.{heads, kv_heads, group,
@@ -141,7 +141,8 @@ void main() {
   const uint head0 = g * G;                       // first query head of this kv head
   const uint row_words = pc.kv_heads * (HEAD_DIM / 2u);
   const uint head_word = g * (HEAD_DIM / 2u);
-  const uint part_row = c * pc.heads + head0;     // partials row of (chunk c, head head0)
+  const uint part_row = attn_query() * attn_query_part_rows() + c * pc.heads + head0;  // (row, chunk c, head head0)
+  const uint q0 = attn_query() * pc.heads * HEAD_DIM;  // this query row's q
 
   if (t == 0u) {
     tiny_q = 0u;
@@ -149,7 +150,7 @@ void main() {
   }
   sync_shared();
   for (uint e = t; e < G * HEAD_DIM; e += WORKGROUP_SIZE) {
-    const float x = qvk_flush(q[head0 * HEAD_DIM + e]);
+    const float x = qvk_flush(q[q0 + head0 * HEAD_DIM + e]);
     qs[e >> 2][e & 3u] = x;
     if (attn_below_fast_bound(x)) atomicOr(tiny_q, 1u);
   }

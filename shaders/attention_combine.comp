@@ -29,6 +29,7 @@ void main() {
   const uint h = gl_WorkGroupID.x;
   const uint i = gl_WorkGroupID.y * WORKGROUP_SIZE + t;  // this thread's element of the head
   const uint heads = pc.heads;
+  const uint pr0 = attn_query() * attn_query_part_rows();  // this query row's partials
   const uint nc = (attn_n_pos() + QVK_ATTN_CHUNK - 1u) / QVK_ATTN_CHUNK;
   const bool owns = i < HEAD_DIM;
 
@@ -37,7 +38,7 @@ void main() {
   for (uint cb = 0u; cb < nc; cb += WORKGROUP_SIZE) {
     const uint cnt = min(WORKGROUP_SIZE, nc - cb);
     if (t < cnt) {
-      const uint row = (cb + t) * heads + h;
+      const uint row = pr0 + (cb + t) * heads + h;
       m_blk[t] = part_ml[row * 2u];
       l_blk[t] = part_ml[row * 2u + 1u];
     }
@@ -59,7 +60,7 @@ void main() {
     sync_shared();
     for (uint k = 0u; k < cnt; ++k) {
       const uint c = cb + k;
-      const float o = owns ? part_o[(c * heads + h) * HEAD_DIM + i] : 0.0;
+      const float o = owns ? part_o[(pr0 + c * heads + h) * HEAD_DIM + i] : 0.0;
       if (c == 0u) {
         L = l_blk[0];
         O = o;
@@ -71,5 +72,5 @@ void main() {
     }
     sync_shared();  // the block's shared values are read before the next block overwrites them
   }
-  if (owns) attn[h * HEAD_DIM + i] = qvk_mul(O, qvk_recip(L));
+  if (owns) attn[(attn_query() * heads + h) * HEAD_DIM + i] = qvk_mul(O, qvk_recip(L));
 }

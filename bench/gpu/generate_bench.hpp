@@ -8,8 +8,10 @@
 //   reported = the median of --reps runs after one warm-up run (upper middle for an even
 //              count, as llama_peer), and every run.
 //
-// Prefill runs token by token (VkForward has no batched prefill yet: issue #6), so pp here is
-// T = 1 steps without the LM head, the last one with it. Prompt tokens are llama_peer's,
+// Prefill is VkForward's: batched in submits of --prefill-chunk tokens (default 256; 1 = token
+// by token), the last prompt token a decode step with the LM head and the pick, so pp = prompt /
+// the time from the call to the first generated token's id on the host, which is also the
+// time to first token (ttft). Prompt tokens are llama_peer's,
 // (i * 7919 + 13) % n_vocab; the generated tokens are the model's own greedy choices, and every
 // run must produce the same ones (checked: a run that differs is an error, the bits are fixed).
 //
@@ -47,7 +49,8 @@ struct GenerateOptions {
   std::uint32_t ctx = 0;         // 0: prompt + gen (+ 1 with --profile)
   std::uint32_t read_mib = 2048;  // ReadProbe buffer (capped by maxStorageBufferRange)
   std::uint32_t bw_reps = 20;     // ReadProbe dispatches (the best is the bandwidth)
-  bool profile = false;           // one more decode step timed per dispatch
+  bool profile = false;           // one more decode step (and one batched prefill submit) timed per dispatch
+  std::uint32_t prefill_chunk = runtime::VkForwardOptions{}.prefill_chunk;
   std::vector<std::string> off;   // --off NAME: runtime choices switched off (runtime_switches())
 };
 
@@ -106,6 +109,29 @@ inline double median(std::vector<double> v) {
 
 }  // namespace detail
 
+// Prints per-variant totals of `times` under `title`; returns them as a JSON field `key`.
+inline std::string print_profile(const std::string& title, const std::vector<vk::OpTime>& times, const char* key) {
+  std::map<std::string, std::pair<int, double>> by;
+  double total = 0;
+  for (const vk::OpTime& t : times) {
+    by[t.name].first += 1;
+    by[t.name].second += t.ns;
+    total += t.ns;
+  }
+  std::vector<std::pair<std::string, std::pair<int, double>>> rows(by.begin(), by.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
+  std::printf("\nprofile of %s: %zu dispatches, %.1f us of kernel time (timestamps add a little)\n", title.c_str(),
+              times.size(), total / 1e3);
+  std::string json = std::string(",\"") + key + "_total_us\":" + detail::fixed(total / 1e3, 1) + ",\"" + key + "\":[";
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& [name, v] = rows[i];
+    std::printf("  %-32s %4d x  %9.1f us  %5.1f%%\n", name.c_str(), v.first, v.second / 1e3, 100.0 * v.second / total);
+    json += std::string(i ? "," : "") + "{\"variant\":" + tools::json_string(name) + ",\"count\":" +
+            std::to_string(v.first) + ",\"us\":" + detail::fixed(v.second / 1e3, 1) + "}";
+  }
+  return json + "]";
+}
+
 // Runs the benchmark on `d`, prints the table on stdout, and writes one JSON object (one
 // line) to `json` when given.
 inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* json) {
@@ -145,6 +171,7 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
 
   const auto t_load = Clock::now();
   runtime::VkForwardOptions fo;
+  fo.prefill_chunk = o.prefill_chunk;
   std::string off_list;  // for the JSON line
   for (const std::string& name : o.off) {
     for (const auto& [n, member] : runtime_switches())
@@ -159,7 +186,7 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
   for (std::uint32_t i = 0; i < o.prompt; ++i)
     prompt[i] = static_cast<std::int32_t>((std::uint64_t(i) * 7919u + 13u) % cfg.vocab);
 
-  std::vector<double> pp, tg;  // tok/s per run
+  std::vector<double> pp, tg, ttft;  // tok/s per run; time to first token, s
   std::vector<std::int32_t> first_tokens;
   std::uint64_t dispatches = 0;
   for (std::uint32_t r = 0; r <= o.reps; ++r) {  // run 0: the warm-up
@@ -183,16 +210,20 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
       throw std::runtime_error("run " + std::to_string(r) + " generated other tokens than the warm-up run: the "
                                "runtime is not deterministic");
     pp.push_back(o.prompt / pp_s);
+    ttft.push_back(pp_s);
     tg.push_back(o.gen / tg_s);
   }
   const double pp_med = detail::median(pp), tg_med = detail::median(tg);
   const double ceiling = read_gbs * 1e9 / double(bytes.weights);
   const double fraction = tg_med / ceiling;
 
-  std::printf("\nprotocol    prompt %u tokens (token by token: batched prefill is issue #6), then %u greedy tokens\n"
+  const std::string prefill_how = gpu.prefill_rows() > 1
+                                      ? "batched, " + std::to_string(gpu.prefill_rows()) + " tokens per submit"
+                                      : std::string("token by token");
+  std::printf("\nprotocol    prompt %u tokens (%s), then %u greedy tokens\n"
               "            (argmax on the GPU, fed back), one submit per token; median of %u runs after a warm-up; "
               "ctx %u\n",
-              o.prompt, o.gen, o.reps, ctx);
+              o.prompt, prefill_how.c_str(), o.gen, o.reps, ctx);
   std::printf("GPU memory  %.1f MB (weights %.1f + KV %.1f + scratch %.1f); load %.2f s\n", double(gpu_bytes) / 1e6,
               double(gpu.weight_bytes()) / 1e6, double(gpu.kv_bytes()) / 1e6, double(gpu.scratch_bytes()) / 1e6,
               load_s);
@@ -200,34 +231,24 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
               double(bytes.weights) / 1e6, ceiling);
   std::printf("step        %llu dispatches per greedy decode step%s%s\n\n", static_cast<unsigned long long>(dispatches),
               o.off.empty() ? "" : "; switched off: ", off_list.c_str());
-  std::printf("%-8s %14s %14s\n", "run", "prefill tok/s", "decode tok/s");
-  for (std::size_t i = 0; i < pp.size(); ++i) std::printf("%-8zu %14.2f %14.2f\n", i + 1, pp[i], tg[i]);
-  std::printf("%-8s %14.2f %14.2f   (%.1f%% of the roofline)\n", "median", pp_med, tg_med, 100.0 * fraction);
+  std::printf("%-8s %14s %14s %10s\n", "run", "prefill tok/s", "decode tok/s", "ttft ms");
+  for (std::size_t i = 0; i < pp.size(); ++i) std::printf("%-8zu %14.2f %14.2f %10.1f\n", i + 1, pp[i], tg[i], 1e3 * ttft[i]);
+  const double ttft_med = detail::median(ttft);
+  std::printf("%-8s %14.2f %14.2f %10.1f   (decode: %.1f%% of the roofline)\n", "median", pp_med, tg_med,
+              1e3 * ttft_med, 100.0 * fraction);
 
-  // --profile: one more greedy decode step with a timestamp around every dispatch, by variant.
+  // --profile: one more greedy decode step (and one batched prefill submit of the
+  // prompt's first tokens, rewriting their KV rows with the same values) with a
+  // timestamp around every dispatch, by variant.
   std::string profile_json;
-  if (o.profile) {
-    const std::vector<vk::OpTime> times = gpu.profile_step(first_tokens.back(), o.prompt + o.gen);
-    std::map<std::string, std::pair<int, double>> by;
-    double total = 0;
-    for (const vk::OpTime& t : times) {
-      by[t.name].first += 1;
-      by[t.name].second += t.ns;
-      total += t.ns;
-    }
-    std::vector<std::pair<std::string, std::pair<int, double>>> rows(by.begin(), by.end());
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.second > b.second.second; });
-    std::printf("\nprofile of one greedy decode step: %zu dispatches, %.1f us of kernel time (timestamps add a little)\n",
-                times.size(), total / 1e3);
-    profile_json = ",\"profile_total_us\":" + detail::fixed(total / 1e3, 1) + ",\"profile\":[";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const auto& [name, v] = rows[i];
-      std::printf("  %-32s %4d x  %9.1f us  %5.1f%%\n", name.c_str(), v.first, v.second / 1e3, 100.0 * v.second / total);
-      profile_json += std::string(i ? "," : "") + "{\"variant\":" + tools::json_string(name) +
-                      ",\"count\":" + std::to_string(v.first) + ",\"us\":" + detail::fixed(v.second / 1e3, 1) + "}";
-    }
-    profile_json += "]";
+  if (o.profile && gpu.prefill_rows() > 1) {
+    const std::uint32_t n = std::min<std::uint32_t>(gpu.prefill_rows(), o.prompt);
+    profile_json += print_profile("one batched prefill submit of " + std::to_string(n) + " tokens",
+                                  gpu.profile_prefill(std::span(prompt).first(n), 0), "prefill_profile");
   }
+  if (o.profile)
+    profile_json += print_profile("one greedy decode step", gpu.profile_step(first_tokens.back(), o.prompt + o.gen),
+                                  "profile");
 
   if (json) {
     std::string first;
@@ -238,7 +259,8 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
           << "\",\"layers\":" << cfg.layers << ",\"hidden\":" << cfg.hidden << ",\"vocab\":" << cfg.vocab
           << ",\"tied\":" << (bytes.tied ? "true" : "false") << ",\"device\":" << tools::json_string(f.name)
           << ",\"driver\":" << tools::json_string(f.driver_name + " " + f.driver_info)
-          << ",\"protocol\":\"after-prompt\",\"prefill\":\"token by token (batched prefill: issue #6)\""
+          << ",\"protocol\":\"after-prompt\",\"prefill\":" << tools::json_string(prefill_how)
+          << ",\"prefill_chunk\":" << gpu.prefill_rows() << ",\"ttft_ms\":" << detail::fixed(1e3 * ttft_med, 1)
           << ",\"tg_tokens\":\"greedy (argmax on the GPU, fed back)\",\"runtime_off\":[" << off_list << "],\"ctx\":" << ctx << ",\"prompt\":" << o.prompt
           << ",\"gen\":" << o.gen << ",\"reps\":" << o.reps << ",\"load_s\":" << detail::fixed(load_s, 3)
           << ",\"pp_tok_s\":" << detail::fixed(pp_med, 2) << ",\"tg_tok_s\":" << detail::fixed(tg_med, 2)

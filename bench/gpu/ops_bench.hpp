@@ -63,6 +63,7 @@ struct Row {
   std::uint32_t bb_n = 0;     // GEMVs per back-to-back sample
   std::uint32_t copies = 1;   // input copies the reps cycle through
   std::string json_extra;     // more JSON fields, each starting with ','
+  std::string note;           // printed after the columns (e.g. a GEMM's MAC rate)
 };
 
 class Report {
@@ -84,8 +85,8 @@ class Report {
       std::snprintf(bbus, sizeof bbus, "%.2f", r.bb.best() / 1e3);
       if (r.bytes > 0) std::snprintf(bbpc, sizeof bbpc, "%.1f", pct(r.bytes, r.bb.best()));
     }
-    std::printf("%-30s %-24s %-4s %8.2f %10.2f %10.2f %8s %6s %9s %6s\n", r.op.c_str(), r.shape.c_str(),
-                r.mode.c_str(), r.bytes / 1e6, best / 1e3, med / 1e3, gb, pc, bbus, bbpc);
+    std::printf("%-30s %-24s %-4s %8.2f %10.2f %10.2f %8s %6s %9s %6s %s\n", r.op.c_str(), r.shape.c_str(),
+                r.mode.c_str(), r.bytes / 1e6, best / 1e3, med / 1e3, gb, pc, bbus, bbpc, r.note.c_str());
     std::fflush(stdout);
     if (!json_) return;
     json_line(r, r.mode, r.t, 1);
@@ -314,19 +315,6 @@ inline void bench_quantize_act(vk::Device& d, vk::PipelineCache& p, const OpsOpt
     report.add({"quantize_act256", "1x" + std::to_string(n), "warm", 0,
                 time_op<ops::QuantizeAct<256>>(d, p, {vk::whole(x), vk::whole(a256)}, {n}, o.reps)});
   }
-}
-
-inline void run_ops(vk::Device& d, const OpsOptions& o, std::ostream* json) {
-  vk::PipelineCache pipelines(d);
-  Report report(json);
-  measure_read_bandwidth(d, pipelines, o, report);
-  if (o.filter.empty()) {
-    bench_rmsnorm(d, pipelines, o, report);
-    bench_quantize_act(d, pipelines, o, report);
-  }
-  RingCache rings(o.ring_budget());
-  bench_gemv(d, pipelines, o, report, rings);
-  bench_attention(d, pipelines, o, report, rings);
 }
 
 }  // namespace qvk::bench

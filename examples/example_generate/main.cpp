@@ -2,9 +2,10 @@
 //
 // Two backends interpret the same forward schedule with the same bits: the
 // CPU reference (--device cpu) and the Vulkan runtime (--device vulkan,
-// runtime::VkForward). Prefill runs the prompt in chunks of kPrefillChunk
-// tokens (the CPU makes one pass over the weights per chunk, the GPU runs them
-// token by token; the logits do not depend on the chunking), then one token
+// runtime::VkForward). Prefill runs the prompt in chunks of --prefill-chunk
+// tokens (default 256: one eval() call each; the CPU makes one pass over the
+// weights per chunk, the GPU one batched submit; 1 = token by token; the
+// logits do not depend on the chunking), then one token
 // per step. On the GPU the token is drawn on the device (the argmax, or top-k
 // -> top-p / min-p / temperature draw: the CPU sampler's token bit for bit) and
 // only its id comes back; sampled settings with --top-k 0 or above 128, or a
@@ -42,7 +43,6 @@ using namespace qvk;
 using Clock = std::chrono::steady_clock;
 using tools::UsageError;
 
-constexpr std::size_t kPrefillChunk = 64;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
@@ -157,14 +157,16 @@ int run(int argc, char** argv) {
   std::unique_ptr<ref::Forward> cpu;
   std::unique_ptr<runtime::VkForward> gpu;
   if (vulkan) {
-    gpu = std::make_unique<runtime::VkForward>(m, ctx, *device);
+    runtime::VkForwardOptions fo;
+    fo.prefill_chunk = o.prefill_chunk;
+    gpu = std::make_unique<runtime::VkForward>(m, ctx, *device, fo);
   } else {
     cpu = std::make_unique<ref::Forward>(m, ctx, o.threads);
   }
   const double load_s = since(t_load);
   const double mb = 1e6;
   const std::string device_name = vulkan ? device->features().name : "cpu";
-  const std::uint64_t gpu_bytes = vulkan ? gpu->weight_bytes() + gpu->kv_bytes() + gpu->scratch_bytes() : 0;
+  std::uint64_t gpu_bytes = vulkan ? gpu->weight_bytes() + gpu->kv_bytes() + gpu->scratch_bytes() : 0;
   if (!o.json) {
     std::fprintf(stderr, "model %s: %s, %u layers, hidden %u, vocab %u, %.1f MB; ", path.c_str(),
                  std::string(model::arch_name(m.config.arch)).c_str(), m.config.layers, m.config.hidden, m.config.vocab,
@@ -196,8 +198,8 @@ int run(int argc, char** argv) {
   // gpu_pick: the first token's draw (every chunk draws with it; only the last chunk's token is used).
   const float u0 = gpu_pick ? sampler.next_draw() : 0.0f;
   const auto t_prefill = Clock::now();
-  for (std::size_t i = 0; i < prompt.size(); i += kPrefillChunk) {
-    const std::size_t n = std::min(kPrefillChunk, prompt.size() - i);
+  for (std::size_t i = 0; i < prompt.size(); i += o.prefill_chunk) {
+    const std::size_t n = std::min<std::size_t>(o.prefill_chunk, prompt.size() - i);
     const auto chunk = std::span(prompt).subspan(i, n);
     if (gpu_pick)
       gpu_next = gpu->eval_sample(chunk, static_cast<std::uint32_t>(i), dump != nullptr, dump ? &logits : nullptr,
@@ -256,6 +258,9 @@ int run(int argc, char** argv) {
 
   const double prefill_tps = static_cast<double>(prompt.size()) / prefill_s;
   const double decode_tps = n_decoded > 0 ? n_decoded / decode_s : 0.0;
+  // Again at the end: the runtime allocates the host-visible logits rows of
+  // batched prefill (--dump-logits) on first use.
+  gpu_bytes = vulkan ? gpu->weight_bytes() + gpu->kv_bytes() + gpu->scratch_bytes() : 0;
   auto mbs = [](std::uint64_t bytes) { return std::to_string((bytes + 500000) / 1000000); };
   const std::string device_line =
       vulkan ? "vulkan, " + device_name + ", GPU memory " + mbs(gpu_bytes) + " MB (weights " +

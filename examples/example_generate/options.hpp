@@ -39,6 +39,9 @@ Generates text with a Qwen2/Qwen3 GGUF, streaming it to stdout.
                         samples on the CPU
   --threads N           CPU threads (default: all cores; --device cpu only)
   --ctx N               context size in tokens (default: min(4096, model's))
+  --prefill-chunk N     prompt tokens per prefill pass (default 256): one pass over the
+                        weights on the cpu, one batched submit on vulkan; 1 = token by
+                        token. The logits do not depend on it
   --json                one JSON object per generated token, then a summary object
   --dump-logits FILE    write raw little-endian float32 logits, one row of n_vocab per
                         evaluated position: every prompt position, then every
@@ -59,6 +62,7 @@ struct Options {
   bool chat = false, think = true, json = false, parse_special = true;
   std::uint32_t n_predict = 64;
   std::optional<std::uint32_t> ctx;
+  std::uint32_t prefill_chunk = 256;
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::string device = "cpu";
   runtime::SamplerParams sampling;
@@ -84,7 +88,7 @@ inline Options parse_options(int argc, char** argv, bool& help) {
   using tools::UsageError;
   tools::Args a(argc, argv,
                 {"--model", "--prompt", "--prompt-file", "-n", "--temp", "--top-k", "--top-p", "--min-p",
-                 "--repeat-penalty", "--seed", "--device", "--threads", "--ctx", "--dump-logits", "--tokenize-file"},
+                 "--repeat-penalty", "--seed", "--device", "--threads", "--ctx", "--prefill-chunk", "--dump-logits", "--tokenize-file"},
                 {"--chat", "--think", "--no-think", "--json", "--no-parse-special", "--help"});
   help = a.has("--help");
   Options o;
@@ -108,6 +112,7 @@ inline Options parse_options(int argc, char** argv, bool& help) {
   o.parse_special = !a.has("--no-parse-special");
   if (auto n = a.get_uint("-n", 1, 1u << 24)) o.n_predict = static_cast<std::uint32_t>(*n);
   if (auto c = a.get_uint("--ctx", 1, 1u << 24)) o.ctx = static_cast<std::uint32_t>(*c);
+  if (auto c = a.get_uint("--prefill-chunk", 1, 1u << 16)) o.prefill_chunk = static_cast<std::uint32_t>(*c);
   if (auto t = a.get_uint("--threads", 1, 1024)) o.threads = static_cast<unsigned>(*t);
   o.device = a.get("--device").value_or("cpu");
   if (o.device != "cpu" && o.device != "vulkan") throw UsageError("--device expects cpu or vulkan, got '" + o.device + "'");

@@ -5,17 +5,25 @@
 const uint QVK_ATTN_CHUNK = 64u;  // ops::kAttnChunk
 const uint QVK_ATTN_LANES = 32u;  // ops::kHeadDotLanes
 
-// The number of positions attended, the only place the shaders read it (the
-// dispatch geometry covers the capacity). Buffer form: n_pos + pos[0], at most
-// the capacity (pos[0] is checked first, so the sum cannot wrap).
+// The query row of this workgroup (grid z; 0 for decode).
+uint attn_query() { return gl_WorkGroupID.z; }
+
+// The number of positions the query row attends, the only place the shaders
+// read it (the dispatch geometry covers the capacity): n_pos + row; Buffer form:
+// n_pos + row + pos[0], at most the capacity (pos[0] is checked first, so the
+// sum cannot wrap: n_pos + row <= capacity by valid()).
 uint attn_n_pos() {
+  const uint n = pc.n_pos + attn_query();
 #if QVK_POS_FROM_BUFFER
   const uint p = position[0];
-  return p >= pc.capacity ? pc.capacity : min(p + pc.n_pos, pc.capacity);
+  return p >= pc.capacity ? pc.capacity : min(p + n, pc.capacity);
 #else
-  return pc.n_pos;
+  return n;
 #endif
 }
+
+// Partials rows per query row: every chunk of the capacity, every head.
+uint attn_query_part_rows() { return ((pc.capacity + QVK_ATTN_CHUNK - 1u) / QVK_ATTN_CHUNK) * pc.heads; }
 
 // `a > b` of IEEE floats (false when either is NaN; -0 and +0 equal), decided on
 // the bits so no compiler can turn the reference's `m_c > M ? m_c : M` into an

@@ -89,12 +89,14 @@ TEST(VkSampling, GpuDrawsTheCpuSamplersTokensForEverySetting) {
     for (const SamplerParams& p : settings) expect_same_stream(m, gpu, p, stream_length(16, 4));
     EXPECT_EQ(gpu.recordings() - r0, std::size(settings)) << "one recording per setting, replayed for every token";
     if (vocab == kVocab) {
-      // Three more settings overflow the 8 recordings (3 at load + 5) and evict the
-      // least recently used: the greedy and logits ones from load, then the first
-      // setting's, which is recorded again and still draws the CPU's tokens.
+      // Four more settings overflow the 8 recordings (3 at load + 5) and evict the
+      // least recently used: the three from load (the prompts run as batched
+      // prefill, which records afresh per submit), then the first setting's,
+      // which is recorded again and still draws the CPU's tokens.
       expect_same_stream(m, gpu, params(0.9f, 20, 0.8f, 0.1f, 6), stream_length(6, 2));
       expect_same_stream(m, gpu, params(1.1f, 30, 0.7f, 0.0f, 7), stream_length(6, 2));
       expect_same_stream(m, gpu, params(1.4f, 50, 0.9f, 0.0f, 8), stream_length(6, 2));
+      expect_same_stream(m, gpu, params(1.2f, 60, 0.85f, 0.0f, 9), stream_length(6, 2));
       const std::uint64_t before = gpu.recordings();
       expect_same_stream(m, gpu, settings[0], stream_length(6, 2));
       EXPECT_EQ(gpu.recordings(), before + 1) << "the first setting's recording was evicted and recorded again";

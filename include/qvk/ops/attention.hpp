@@ -1,6 +1,7 @@
-// qvk/ops/attention.hpp — attention decode for one query position (GQA), as
-// split-K "flash decoding": two descriptors recorded back to back with the same
-// Problem, AttentionChunks then AttentionCombine.
+// qvk/ops/attention.hpp — causal attention (GQA) for one query position
+// (decode) or a run of consecutive ones (batched prefill), as split-K "flash
+// decoding": two descriptors recorded back to back with the same Problem,
+// AttentionChunks then AttentionCombine.
 //
 // Computes ref::attention (reference/include/qvk/ref/ops.hpp, the normative
 // definition; docs/numerics.md): for each query head h, kv head g = h / group,
@@ -26,27 +27,33 @@
 // partials buffers; AttentionCombine folds them per head in increasing chunk
 // order, the reference's left fold, element by element.
 //
-// Layouts (normative for the runtime; docs/numerics.md):
-//   q       f32 [heads][HeadDim]
+// Queries: query row r (0 <= r < `queries`) attends n_pos + r positions (the
+// Buffer form adds pos[0]): row r of a prefill chunk starting at position p0 has
+// n_pos = p0 + 1. Every row is computed exactly as a decode step with that
+// count (its own chunks, partials and fold), so a token's attention output
+// does not depend on how many rows were computed with it.
+//
+// Layouts (normative for the runtime; docs/numerics.md), per query row r:
+//   q       f32 [queries][heads][HeadDim]
 //   k, v    f16 bits [position][kv_heads·HeadDim], read as uint words (the low
 //           half of word w is element 2w): exactly the bytes of ref::KvLayer
-//   part_ml f32 [chunk][heads][2]        (m_c, l_c)
-//   part_o  f32 [chunk][heads][HeadDim]  (o_c)
-//   attn    f32 [heads][HeadDim]   (the output; `out` is a GLSL keyword)
+//   part_ml f32 [queries][chunk][heads][2]        (m_c, l_c; chunks of the capacity)
+//   part_o  f32 [queries][chunk][heads][HeadDim]  (o_c)
+//   attn    f32 [queries][heads][HeadDim]   (the output; `out` is a GLSL keyword)
 //
 // n_pos versus capacity: the dispatch geometry depends only on `capacity` (the
 // positions the KV buffers hold); the shaders read the attended count through one
 // GLSL function, attn_n_pos() in shaders/common/attention.glsl. Chunk workgroups
 // with c·64 >= count exit before writing anything, and the combine reads only
 // chunks < ceil(count/64). PositionFrom::PushConstant: count = n_pos.
-// PositionFrom::Buffer (variants *_posbuf_*): count = min(n_pos + pos[0], capacity)
+// PositionFrom::Buffer (variants *_posbuf_*): count = min(n_pos + r + pos[0], capacity)
 // with pos[0] read from a one-uint buffer, the convention of KvAppend/RopeNeox
 // (ops/position.hpp): a runtime that replays one command buffer per token records
 // n_pos = 1 and writes the token's position p into pos[0] (the append put its K/V
 // at p), so p + 1 positions are attended, and nothing in the recording changes.
 //
 // Thread -> data mapping of AttentionChunks (free to change; the order above is
-// not): one workgroup per (kv head g, chunk c), computing all `group` query heads
+// not): one workgroup per (kv head g, chunk c, query row r), computing all `group` query heads
 // of g so each K/V element is loaded from memory once. q of those heads is kept in
 // shared memory; K is staged as f32 in tiles of kKTile positions (row stride
 // HeadDim + 4, read as vec4), one task per (head, position) keeps the 32 dot lanes
@@ -58,7 +65,7 @@
 // <= FLT_MIN (the argument is in reference/include/qvk/ref/x86/ops.inc, no_tiny),
 // so the bits are the same.
 //
-// AttentionCombine: one workgroup per (head, slice of WorkgroupSize elements);
+// AttentionCombine: one workgroup per (head, slice of WorkgroupSize elements, query row);
 // per block of WorkgroupSize chunks, thread t loads (m, l) of chunk t, thread 0
 // scans M in chunk order, thread t computes a and b of chunk t, then every thread
 // folds L and its element's O over the block in chunk order.
@@ -84,7 +91,8 @@ struct AttentionProblem {
   std::uint32_t heads = 0;     // query heads
   std::uint32_t kv_heads = 0;  // K/V heads; heads % kv_heads == 0
   std::uint32_t n_pos = 0;     // positions attended: [0, n_pos) (plus pos[0] in the Buffer form)
-  std::uint32_t capacity = 0;  // positions the dispatch covers (>= n_pos): the KV buffers' length
+  std::uint32_t capacity = 0;  // positions the dispatch covers (>= n_pos + queries - 1): the KV buffers' length
+  std::uint32_t queries = 1;   // query rows; row r attends n_pos + r positions
 };
 
 inline constexpr std::uint32_t attention_chunks(std::uint32_t positions) {
@@ -114,12 +122,14 @@ inline constexpr std::array<PushField, 6> kAttentionPushFields{{
 inline constexpr bool attention_valid(const AttentionProblem& p, std::uint32_t head_dim, std::uint32_t max_group) {
   if (p.heads < 1 || p.kv_heads < 1 || p.heads % p.kv_heads != 0 || p.heads / p.kv_heads > max_group) return false;
   if (p.heads > kMaxGroupsPerDim || p.kv_heads > kMaxGroupsPerDim) return false;
-  if (p.n_pos < 1 || p.n_pos > p.capacity) return false;
+  if (p.n_pos < 1 || p.queries < 1 || p.queries > kMaxGroupsPerDim || p.n_pos > p.capacity ||
+      p.queries - 1 > p.capacity - p.n_pos)
+    return false;
   const std::uint64_t chunks = attention_chunks(p.capacity);
   if (chunks > kMaxGroupsPerDim) return false;
   // Every word index the shaders form fits a uint.
   return std::uint64_t(p.capacity) * p.kv_heads * head_dim / 2 <= 0xffffffffu &&
-         chunks * p.heads * head_dim <= 0xffffffffu;
+         chunks * p.heads * head_dim * p.queries <= 0xffffffffu;
 }
 
 inline AttentionPushConstants attention_push_constants(const AttentionProblem& p, std::uint32_t head_dim) {
@@ -128,12 +138,12 @@ inline AttentionPushConstants attention_push_constants(const AttentionProblem& p
 }
 
 // Per-chunk partials: (m_c, l_c) per head and o_c per head, for every chunk the
-// capacity holds.
+// capacity holds, per query row.
 inline constexpr std::uint64_t attention_ml_elements(const AttentionProblem& p) {
-  return std::uint64_t(attention_chunks(p.capacity)) * p.heads * 2;
+  return std::uint64_t(attention_chunks(p.capacity)) * p.heads * 2 * p.queries;
 }
 inline constexpr std::uint64_t attention_o_elements(const AttentionProblem& p, std::uint32_t head_dim) {
-  return std::uint64_t(attention_chunks(p.capacity)) * p.heads * head_dim;
+  return std::uint64_t(attention_chunks(p.capacity)) * p.heads * head_dim * p.queries;
 }
 
 // Pass 1: every chunk's (m_c, l_c, o_c) for every head.
@@ -197,14 +207,14 @@ struct AttentionChunks {
 
   static constexpr bool valid(const Problem& p) { return attention_valid(p, HeadDim, MaxGroup); }
 
-  // The only dispatch geometry of this pass: (kv head, chunk) over the capacity.
-  static constexpr Groups groups(const Problem& p) { return {p.kv_heads, attention_chunks(p.capacity), 1}; }
+  // The only dispatch geometry of this pass: (kv head, chunk, query row) over the capacity.
+  static constexpr Groups groups(const Problem& p) { return {p.kv_heads, attention_chunks(p.capacity), p.queries}; }
 
   static PushConstants push_constants(const Problem& p) { return attention_push_constants(p, HeadDim); }
 
   static constexpr std::array<std::uint64_t, kBindings.size()> elements(const Problem& p) {
     const std::uint64_t kv_words = std::uint64_t(p.capacity) * p.kv_heads * HeadDim / 2;
-    const std::uint64_t q = std::uint64_t(p.heads) * HeadDim;
+    const std::uint64_t q = std::uint64_t(p.heads) * HeadDim * p.queries;
     if constexpr (kFromBuffer)
       return {q, kv_words, kv_words, attention_ml_elements(p), attention_o_elements(p, HeadDim), 1};
     else
@@ -249,15 +259,15 @@ struct AttentionCombine {
   // Any group size: the combine works per query head.
   static constexpr bool valid(const Problem& p) { return attention_valid(p, HeadDim, 0xffffffffu); }
 
-  // The only dispatch geometry of this pass: (head, slice of WorkgroupSize elements).
+  // The only dispatch geometry of this pass: (head, slice of WorkgroupSize elements, query row).
   static constexpr Groups groups(const Problem& p) {
-    return {p.heads, (HeadDim + WorkgroupSize - 1) / WorkgroupSize, 1};
+    return {p.heads, (HeadDim + WorkgroupSize - 1) / WorkgroupSize, p.queries};
   }
 
   static PushConstants push_constants(const Problem& p) { return attention_push_constants(p, HeadDim); }
 
   static constexpr std::array<std::uint64_t, kBindings.size()> elements(const Problem& p) {
-    const std::uint64_t out = std::uint64_t(p.heads) * HeadDim;
+    const std::uint64_t out = std::uint64_t(p.heads) * HeadDim * p.queries;
     if constexpr (kFromBuffer)
       return {attention_ml_elements(p), attention_o_elements(p, HeadDim), out, 1};
     else
@@ -269,6 +279,8 @@ struct AttentionCombine {
 static_assert(AttentionChunks<128>::groups({32, 8, 1000, 32768}) == Groups{8, 512, 1});
 static_assert(AttentionCombine<128, 128>::groups({32, 8, 1000, 32768}) == Groups{32, 1, 1});
 static_assert(AttentionCombine<256, 64>::groups({16, 2, 1, 1}) == Groups{16, 4, 1});
+static_assert(AttentionChunks<128>::groups({32, 8, 5, 576, 512}) == Groups{8, 9, 512} &&
+              AttentionChunks<128>::valid({32, 8, 5, 576, 512}) && !AttentionChunks<128>::valid({32, 8, 5, 576, 573}));
 static_assert(AttentionChunks<64>::valid({14, 2, 65, 65}) && !AttentionChunks<64>::valid({14, 2, 66, 65}) &&
               !AttentionChunks<128>::valid({32, 3, 1, 1}) && !AttentionChunks<128, 128, 4>::valid({64, 8, 1, 1}) &&
               !AttentionChunks<128>::valid({32, 8, 0, 64}));

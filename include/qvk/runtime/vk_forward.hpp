@@ -17,6 +17,17 @@
 // not depend on that (the reference is batch-invariant), so they equal
 // ref::Forward's bit for bit however the caller chunks its eval() calls.
 //
+// Batched prefill (VkForwardOptions::prefill_chunk > 1, the default): an
+// eval() of several tokens runs them through a second program lowered for
+// up to prefill_chunk rows — GEMMs instead of GEMVs (ops/gemm.hpp: each column
+// the GEMV's bits), every row-wise op over all rows, multi-query causal
+// attention (row r attends pos0 + r + 1 positions, computed as a decode step
+// would) — one submit per chunk of prefill_chunk tokens. The tokens whose
+// logits are not wanted go through it; the last token goes through the decode
+// step when its logits or a pick are wanted, unless every position's logits
+// are (then the batched LM head computes them all). The logits are the same
+// bits either way (the chunk-invariance tests hold it).
+//
 // Replay (the default): the token and the position are read from device
 // words (EmbedRow, RopeNeox, KvAppend and attention in their Buffer forms), so
 // a step's command buffer does not depend on the token or the position: it is
@@ -70,6 +81,8 @@ struct VkForwardOptions {
   bool merge_rope = true;                // the Q and K RoPEs as one dispatch
   bool overlap_independent = true;       // no barrier between independent neighbours (GEMVs of one input, Q/K norms)
   IntDot int_dot = IntDot::Auto;         // Auto: the OpSDot GEMVs where packed int8 dot is accelerated
+  std::uint32_t prefill_chunk = 256;     // tokens per batched prefill submit; 1: token by token (decode steps)
+  std::uint64_t prefill_attention_bytes = 64ull << 20;  // batched attention partials: bounds query rows per dispatch
   std::filesystem::path pipeline_cache;  // optional VkPipelineCache file
 };
 
@@ -83,12 +96,13 @@ class VkForward {
         cfg_(m.config),
         w_(model::map_weights(m)),
         n_ctx_(n_ctx),
-        weights_(device),
+        weights_(device, storage_offset_alignment(device)),
         scratch_(device) {
     if (n_ctx == 0) throw std::invalid_argument("context size must be > 0");
     check_device();
     upload_constants();
     lower(runtime::forward_schedule(cfg_, w_));
+    if (opt_.prefill_chunk > 1 && VkLowering::batch_alignment_ok(cfg_, align_)) lower_batched(runtime::forward_schedule(cfg_, w_));
     recorded_.reserve(kRecordedMax);
     // Pipelines are created as commands are recorded: record the usual steps
     // (prefill without logits, greedy, logits) now, so loading pays the compiles.
@@ -106,6 +120,7 @@ class VkForward {
     for (const Recorded& r : recorded_) all.push_back(r.cb);
     if (!all.empty())
       fn.vkFreeCommandBuffers(dev_.handle(), dev_.command_pool(), std::uint32_t(all.size()), all.data());
+    if (batch_cb_) fn.vkFreeCommandBuffers(dev_.handle(), dev_.command_pool(), 1, &batch_cb_);
     if (fence_) fn.vkDestroyFence(dev_.handle(), fence_, nullptr);
   }
 
@@ -117,7 +132,13 @@ class VkForward {
   // (activations, RoPE tables, argmax words, the host-visible staging buffer).
   std::uint64_t weight_bytes() const { return weights_.bytes(); }
   std::uint64_t kv_bytes() const { return kv_bytes_; }
-  std::uint64_t scratch_bytes() const { return scratch_.bytes() + constant_bytes_; }
+  std::uint64_t scratch_bytes() const {
+    return scratch_.bytes() + constant_bytes_ + (batch_scratch_ ? batch_scratch_->bytes() : 0) + batch_staging_.size() +
+           batch_tokens_.size() + logits_all_.size();
+  }
+  // Rows of a batched prefill submit (0: prefill runs token by token: prefill_chunk
+  // 1, or rows the device's offset alignment cannot address, docs/runtime.md).
+  std::uint32_t prefill_rows() const { return batch_rows_; }
 
   // The lowered program (In, Body, LmHead, Argmax, LogitsOut commands), the
   // dispatches of the last step run (for a greedy decode step: the whole
@@ -174,6 +195,26 @@ class VkForward {
     return eval_sample(tokens, pos0, all_logits, logits, greedy, 0.0f);
   }
 
+  // One batched prefill submit of `tokens` at pos0.. recorded alone with a
+  // timestamp around every dispatch (profiling; the KV rows are written as by
+  // eval). Requires prefill_rows() >= tokens.size() >= 1.
+  std::vector<vk::OpTime> profile_prefill(std::span<const std::int32_t> tokens, std::uint32_t pos0) {
+    check_batch(tokens, pos0);
+    if (tokens.size() > batch_rows_)
+      throw std::invalid_argument("profile_prefill: " + std::to_string(tokens.size()) + " tokens, batched prefill takes " +
+                                  std::to_string(batch_rows_));
+    vk::Timestamps ts(dev_, 16384);
+    rec_.set_timestamps(&ts);
+    try {
+      batch_step(tokens, pos0, nullptr, &ts);
+    } catch (...) {
+      rec_.set_timestamps(nullptr);
+      throw;
+    }
+    rec_.set_timestamps(nullptr);
+    return ts.results();
+  }
+
   // One step recorded alone with a timestamp around every dispatch (for
   // profiling: the KV row of `pos` is written as by a normal step). Returns
   // the GPU time of each dispatch, in order: a greedy decode step's work.
@@ -186,7 +227,7 @@ class VkForward {
       vk::submit_and_wait(dev_, [&](VkCommandBuffer cmd) {
         ts.reset(cmd);
         for (const VkCommand& c : commands_)
-          if (c.phase != VkPhase::LogitsOut && c.phase != VkPhase::Sample) c.record(rec_, cmd, VkStepArgs{pos + 1, {}});
+          if (c.phase != VkPhase::LogitsOut && c.phase != VkPhase::Sample) c.record(rec_, cmd, VkStepArgs{pos + 1, {}, 1, {}});
       });
     } catch (...) {
       rec_.set_timestamps(nullptr);
@@ -198,6 +239,12 @@ class VkForward {
 
  private:
   // ---- construction
+  static std::uint64_t storage_offset_alignment(const vk::Device& d) {
+    VkPhysicalDeviceProperties props{};
+    vkGetPhysicalDeviceProperties(d.physical(), &props);
+    return std::max<std::uint64_t>(4, props.limits.minStorageBufferOffsetAlignment);
+  }
+
   void check_device() {
     const vk::DeviceFeatures& f = dev_.features();
     if (f.max_workgroup_invocations < 256)
@@ -222,9 +269,7 @@ class VkForward {
                (opt_.int_dot == VkForwardOptions::IntDot::Auto && f.int8_packed_dot_accelerated);
     if (int_dot_ && !f.integer_dot_product)
       throw vk::Error("device '" + f.name + "' lacks shaderIntegerDotProduct (asked for the OpSDot GEMVs)");
-    VkPhysicalDeviceProperties props{};
-    vkGetPhysicalDeviceProperties(dev_.physical(), &props);
-    align_ = std::max<std::uint64_t>(4, props.limits.minStorageBufferOffsetAlignment);
+    align_ = storage_offset_alignment(dev_);
   }
 
   void upload_constants() {
@@ -327,6 +372,81 @@ class VkForward {
          }});
   }
 
+  // The batched-prefill program: the same schedule lowered for prefill_chunk
+  // rows into its own scratch, its inputs (the rows' token ids, the first
+  // position) copied from its own staging words.
+  void lower_batched(const std::vector<Op>& schedule) {
+    batch_rows_ = std::min(opt_.prefill_chunk, n_ctx_);
+    batch_scratch_ = std::make_unique<VkScratch>(dev_);
+    batch_tokens_ = vk::Buffer(dev_, 4ull * batch_rows_);
+    batch_staging_ = vk::Buffer(dev_, 16 + 4ull * batch_rows_, vk::Buffer::Kind::Staging);
+    VkProgramInputs in;
+    in.kv_capacity = n_ctx_;
+    for (std::uint32_t l = 0; l < cfg_.layers; ++l) {
+      in.k_cache.push_back(vk::whole(kv_k_[l]));
+      in.v_cache.push_back(vk::whole(kv_v_[l]));
+    }
+    in.rope_cos = vk::whole(rope_cos_);
+    in.rope_sin = vk::whole(rope_sin_);
+    in.token = vk::whole(batch_tokens_);
+    in.position = vk::whole(position_);
+    VkProgramOptions po;
+    po.fuse_residual = opt_.fuse_residual;
+    po.fuse_swiglu_quantize = opt_.fuse_swiglu_quantize;
+    po.int_dot = int_dot_;
+    po.overlap_independent = opt_.overlap_independent;
+    po.rows = batch_rows_;
+    po.attention_partials_bytes = opt_.prefill_attention_bytes;
+    VkProgram p = VkLowering(cfg_, in, weights_, *batch_scratch_, po, align_).lower(schedule);
+    const VkBuffer staging = batch_staging_.handle(), tok = batch_tokens_.handle(), pos = position_.handle();
+    const vk::Device* d = &dev_;
+    batch_commands_.push_back({VkPhase::In, false, "inputs", [=](vk::Recorder&, VkCommandBuffer cmd, const VkStepArgs& a) {
+                                 vk::full_barrier(*d, cmd);
+                                 const VkBufferCopy t{16, 0, 4ull * a.rows}, q{0, 0, 4};
+                                 d->fn().vkCmdCopyBuffer(cmd, staging, tok, 1, &t);
+                                 d->fn().vkCmdCopyBuffer(cmd, staging, pos, 1, &q);
+                               }});
+    for (VkCommand& c : p.commands) batch_commands_.push_back(std::move(c));
+    batch_cb_ = allocate();
+  }
+
+  // Rows of tokens at pos0.. through the batched program in one submit; with
+  // logits_out, every row's logits ([rows][vocab]).
+  void batch_step(std::span<const std::int32_t> tokens, std::uint32_t pos0, float* logits_out,
+                  vk::Timestamps* ts = nullptr) {
+    const auto rows = static_cast<std::uint32_t>(tokens.size());
+    auto* p = static_cast<std::byte*>(batch_staging_.mapped());
+    std::memcpy(p, &pos0, 4);
+    std::memcpy(p + 16, tokens.data(), 4ull * rows);
+    VkStepArgs args;
+    args.rows = rows;
+    if (logits_out) {
+      const std::uint64_t need = 4ull * cfg_.vocab * batch_rows_;
+      if (logits_all_.size() < need) logits_all_ = vk::Buffer(dev_, need, vk::Buffer::Kind::Staging);
+      args.logits_out = vk::whole(logits_all_);
+    }
+    const auto& fn = dev_.fn();
+    vk::check(fn.vkResetCommandBuffer(batch_cb_, 0), "vkResetCommandBuffer");
+    auto bi = vk::make_struct<VkCommandBufferBeginInfo>(VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO);
+    bi.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    vk::check(fn.vkBeginCommandBuffer(batch_cb_, &bi), "vkBeginCommandBuffer");
+    if (ts) ts->reset(batch_cb_);
+    const std::uint64_t d0 = rec_.dispatches();
+    for (const VkCommand& c : batch_commands_)
+      if (c.phase == VkPhase::In || c.phase == VkPhase::Body || (c.phase == VkPhase::LmHead && logits_out))
+        c.record(rec_, batch_cb_, args);
+    if (logits_out) to_host(dev_, batch_cb_);
+    vk::check(fn.vkEndCommandBuffer(batch_cb_), "vkEndCommandBuffer");
+    vk::check(fn.vkResetFences(dev_.handle(), 1, &fence_), "vkResetFences");
+    auto si = vk::make_struct<VkSubmitInfo>(VK_STRUCTURE_TYPE_SUBMIT_INFO);
+    si.commandBufferCount = 1;
+    si.pCommandBuffers = &batch_cb_;
+    vk::check(fn.vkQueueSubmit(dev_.queue(), 1, &si, fence_), "vkQueueSubmit");
+    vk::check(fn.vkWaitForFences(dev_.handle(), 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+    last_step_dispatches_ = rec_.dispatches() - d0;
+    if (logits_out) std::memcpy(logits_out, logits_all_.mapped(), 4ull * cfg_.vocab * rows);
+  }
+
   static void to_transfer(const vk::Device& d, VkCommandBuffer cmd) {
     auto mb = vk::make_struct<VkMemoryBarrier>(VK_STRUCTURE_TYPE_MEMORY_BARRIER);
     mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
@@ -418,7 +538,7 @@ class VkForward {
     vk::check(fn.vkBeginCommandBuffer(slot->cb, &bi), "vkBeginCommandBuffer");
     const std::uint64_t d0 = rec_.dispatches();
     for (const VkCommand& c : commands_)
-      if (runs(c.phase, key)) c.record(rec_, slot->cb, VkStepArgs{key.n_pos, key.sample});
+      if (runs(c.phase, key)) c.record(rec_, slot->cb, VkStepArgs{key.n_pos, key.sample, 1, {}});
     vk::check(fn.vkEndCommandBuffer(slot->cb), "vkEndCommandBuffer");
     slot->key = key;
     slot->dispatches = rec_.dispatches() - d0;
@@ -479,6 +599,20 @@ class VkForward {
            std::int32_t* token_out, const ops::SampleProblem& sample, float u) {
     const std::size_t T = tokens.size(), V = cfg_.vocab;
     if (logits) logits->resize((all_logits ? T : 1) * V);
+    if (batch_rows_ > 1 && T > 1) {
+      // Batched: every token, or all but the last when only its logits or a pick
+      // are wanted (the decode step gives those).
+      const bool every = logits && all_logits;
+      const std::size_t nb = token_out || (logits && !all_logits) ? T - 1 : T;
+      for (std::size_t c0 = 0; c0 < nb; c0 += batch_rows_) {
+        const std::size_t n = std::min<std::size_t>(batch_rows_, nb - c0);
+        batch_step(tokens.subspan(c0, n), pos0 + std::uint32_t(c0), every ? logits->data() + c0 * V : nullptr);
+      }
+      if (nb == T) return;
+      float* row = !logits ? nullptr : all_logits ? logits->data() + (T - 1) * V : logits->data();
+      step(tokens[T - 1], pos0 + std::uint32_t(T - 1), row, token_out, sample, u);
+      return;
+    }
     for (std::size_t t = 0; t < T; ++t) {
       const bool last = t + 1 == T;
       float* row = !logits ? nullptr : all_logits ? logits->data() + t * V : (last ? logits->data() : nullptr);
@@ -517,6 +651,15 @@ class VkForward {
   std::uint64_t uses_ = 0, recordings_ = 0;
   VkFence fence_ = VK_NULL_HANDLE;
   std::uint64_t last_step_dispatches_ = 0;
+  // Batched prefill (lower_batched): rows per submit (0: off), its program,
+  // scratch, token words, staging (position, then the tokens), one command
+  // buffer recorded per submit, and the host-visible logits of every row
+  // (created on the first batched eval that wants them).
+  std::uint32_t batch_rows_ = 0;
+  std::vector<VkCommand> batch_commands_;
+  std::unique_ptr<VkScratch> batch_scratch_;
+  vk::Buffer batch_tokens_, batch_staging_, logits_all_;
+  VkCommandBuffer batch_cb_ = VK_NULL_HANDLE;
 };
 
 }  // namespace qvk::runtime

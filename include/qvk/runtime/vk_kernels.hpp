@@ -15,6 +15,7 @@
 
 #include "qvk/ops/attention.hpp"
 #include "qvk/ops/embed_row.hpp"
+#include "qvk/ops/gemm.hpp"
 #include "qvk/ops/gemv.hpp"
 #include "qvk/ops/quantize_act.hpp"
 #include "qvk/ops/rmsnorm.hpp"
@@ -40,6 +41,8 @@ inline constexpr std::uint32_t kTopKWorkgroup = 256;
 inline constexpr std::uint32_t kSampleWorkgroup = 128;  // one thread per candidate (k <= ops::kTopKMaxK)
 inline constexpr std::uint32_t kAttnChunksWorkgroup = 128;
 inline constexpr std::uint32_t kAttnCombineWorkgroup = 128;
+// The batched-prefill GEMM's mapping (int_dot set per call).
+inline constexpr ops::GemmConfig kGemmConfig{128, 2, 8, false};
 // Query heads per kv head the attention instance supports (every dense Qwen2/Qwen3 has <= 8).
 inline constexpr std::uint32_t kAttnMaxGroup = 8;
 
@@ -106,11 +109,49 @@ inline void record_gemv(vk::Recorder& rec, VkCommandBuffer cmd, Type t, bool int
   }
 }
 
-// y[cols] = row `tok[0]` of the embedding table, dequantized (token id read from the device buffer).
-inline void record_embed(vk::Recorder& rec, VkCommandBuffer cmd, Type t, vk::BufferRange table, vk::BufferRange tok,
-                         vk::BufferRange y, std::uint32_t rows, std::uint32_t cols) {
+namespace detail {
+
+template <Type T, bool Dot>
+void gemm_as(vk::Recorder& rec, VkCommandBuffer cmd, vk::BufferRange w, vk::BufferRange x, vk::BufferRange y,
+             std::uint32_t rows, std::uint32_t cols, std::uint32_t batch) {
+  constexpr bool kDot = Dot && ops::weight_format(T).act != ops::ActKind::Float;
+  using Op = ops::Gemm<T, ops::GemmConfig{kGemmConfig.workgroup, kGemmConfig.items, kGemmConfig.cols, kDot}>;
+  vk::record<Op>(rec, cmd, {w, x, y}, {rows, cols, batch});
+}
+
+}  // namespace detail
+
+// Y[batch][rows] = W · X[b] for each b (batched prefill): per column the bits
+// of record_gemv. For a quantized type x is QuantizeAct's blocks of the whole
+// [batch][cols] input quantized as one vector (ops/gemm.hpp).
+inline void record_gemm(vk::Recorder& rec, VkCommandBuffer cmd, Type t, bool int_dot, vk::BufferRange w,
+                        vk::BufferRange x, vk::BufferRange y, std::uint32_t rows, std::uint32_t cols,
+                        std::uint32_t batch) {
   auto as = [&]<Type T>() {
-    vk::record<ops::EmbedRow<T, kEmbedWorkgroup, true>>(rec, cmd, {table, tok, y}, {rows, cols, 0, 0});
+    if (int_dot)
+      detail::gemm_as<T, true>(rec, cmd, w, x, y, rows, cols, batch);
+    else
+      detail::gemm_as<T, false>(rec, cmd, w, x, y, rows, cols, batch);
+  };
+  switch (t) {
+    case Type::F32: return as.template operator()<Type::F32>();
+    case Type::F16: return as.template operator()<Type::F16>();
+    case Type::BF16: return as.template operator()<Type::BF16>();
+    case Type::Q8_0: return as.template operator()<Type::Q8_0>();
+    case Type::Q4_0: return as.template operator()<Type::Q4_0>();
+    case Type::Q4_K: return as.template operator()<Type::Q4_K>();
+    case Type::Q5_K: return as.template operator()<Type::Q5_K>();
+    case Type::Q6_K: return as.template operator()<Type::Q6_K>();
+    default:
+      throw std::invalid_argument("vulkan runtime: no GEMM for weight type " + type_name(t));
+  }
+}
+
+// y[cols] = row `tok[token_index]` of the embedding table, dequantized (token id read from the device buffer).
+inline void record_embed(vk::Recorder& rec, VkCommandBuffer cmd, Type t, vk::BufferRange table, vk::BufferRange tok,
+                         vk::BufferRange y, std::uint32_t rows, std::uint32_t cols, std::uint32_t token_index = 0) {
+  auto as = [&]<Type T>() {
+    vk::record<ops::EmbedRow<T, kEmbedWorkgroup, true>>(rec, cmd, {table, tok, y}, {rows, cols, 0, token_index});
   };
   switch (t) {
     case Type::F32:
@@ -134,16 +175,16 @@ inline void record_embed(vk::Recorder& rec, VkCommandBuffer cmd, Type t, vk::Buf
   }
 }
 
-// RMSNorm of one hidden row (fused with the residual add when Residual):
+// RMSNorm of `rows` hidden rows (fused with the residual add when Residual):
 // kNormWorkgroup invocations where the device allows them, else kNormWorkgroupSmall.
 // Both RmsNorm instances take the same bindings array; the bits are the same.
 template <bool Residual>
 void record_hidden_norm(vk::Recorder& rec, VkCommandBuffer cmd, const vk::Bindings<ops::RmsNorm<kNormWorkgroup, Residual>>& b,
-                        std::uint32_t n, float eps) {
+                        std::uint32_t n, float eps, std::uint32_t rows = 1) {
   if (rec.device().features().max_workgroup_invocations >= kNormWorkgroup)
-    vk::record<ops::RmsNorm<kNormWorkgroup, Residual>>(rec, cmd, b, {1, n, eps});
+    vk::record<ops::RmsNorm<kNormWorkgroup, Residual>>(rec, cmd, b, {rows, n, eps});
   else
-    vk::record<ops::RmsNorm<kNormWorkgroupSmall, Residual>>(rec, cmd, b, {1, n, eps});
+    vk::record<ops::RmsNorm<kNormWorkgroupSmall, Residual>>(rec, cmd, b, {rows, n, eps});
 }
 
 // Q8 activation blocks of x[n] for a GEMV whose weights pair with `kind`.

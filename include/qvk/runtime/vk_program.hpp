@@ -38,7 +38,9 @@
 
 #include <array>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -70,6 +72,8 @@ enum class VkPhase : std::uint8_t { In, Body, LmHead, Argmax, Sample, LogitsOut 
 struct VkStepArgs {
   std::uint32_t n_pos = 0;     // positions attended: the step's position + 1 (per-token commands)
   ops::SampleProblem sample{};  // the Sample phase's settings (k = 0 when the step does not sample)
+  std::uint32_t rows = 1;      // batched program: the step's token rows (<= VkProgramOptions::rows)
+  vk::BufferRange logits_out;  // batched program: host-visible [rows][vocab] the LM head's rows are copied to
 };
 
 struct VkCommand {
@@ -87,6 +91,14 @@ struct VkProgramOptions {
   bool int_dot = false;               // OpSDot GEMV variants
   bool attention_from_buffer = true;  // attention reads the position word (replayable)
   bool overlap_independent = true;    // independent neighbours (GEMVs of one input, Q/K head norms) without a barrier between
+  // Rows of the program: 1 = the decode program (one token per step, GEMVs);
+  // more = the batched-prefill program (up to `rows` consecutive tokens per
+  // step, VkStepArgs::rows of them: GEMMs, multi-row norms/RoPE/KV appends,
+  // multi-query attention; no stacking or RoPE merging, whose side-by-side
+  // layouts are per row). Its LM head, when run, covers every row.
+  std::uint32_t rows = 1;
+  std::uint32_t lm_head_rows = 16;                   // batched LM head: rows per GEMM (bounds its logits region)
+  std::uint64_t attention_partials_bytes = 64 << 20;  // batched attention: query rows per dispatch bounded by this
 };
 
 // The device buffers a program reads besides weights and activations.
@@ -94,8 +106,8 @@ struct VkProgramInputs {
   std::uint32_t kv_capacity = 0;                  // rows of each cache buffer (= context)
   std::vector<vk::BufferRange> k_cache, v_cache;  // per layer, f16 [capacity][kv_dim]
   vk::BufferRange rope_cos, rope_sin;             // [kv_capacity][head_dim/2]
-  vk::BufferRange token;                          // word 0: the step's token id
-  vk::BufferRange position;                       // word 0: the step's position
+  vk::BufferRange token;                          // word r: the token id of the step's row r
+  vk::BufferRange position;                       // word 0: the step's (first row's) position
 };
 
 struct VkProgram {
@@ -107,7 +119,26 @@ class VkLowering {
  public:
   VkLowering(const model::Config& cfg, const VkProgramInputs& in, VkWeights& weights, VkScratch& scratch,
              const VkProgramOptions& opt, std::uint64_t offset_alignment)
-      : cfg_(cfg), in_(in), weights_(weights), scratch_(scratch), opt_(opt), align_(offset_alignment) {}
+      : cfg_(cfg), in_(in), weights_(weights), scratch_(scratch), opt_(opt), align_(offset_alignment) {
+    if (opt_.rows == 0) throw std::invalid_argument("vulkan runtime: a program of 0 rows");
+    if (batched()) {
+      opt_.stack_gemms = false;  // their outputs would interleave per row
+      opt_.merge_rope = false;
+      opt_.attention_from_buffer = true;
+      // Commands address single rows of hidden and Q-sized buffers (embedding
+      // rows, LM head and attention sub-batches) by binding offsets.
+      for (const std::uint32_t w : {cfg_.hidden, cfg_.q_dim()})
+        if ((4ull * w) % align_ != 0)
+          throw std::invalid_argument("vulkan runtime: batched prefill needs rows of " + std::to_string(4ull * w) +
+                                      " bytes aligned to the device's minStorageBufferOffsetAlignment " +
+                                      std::to_string(align_));
+    }
+  }
+
+  // Whether the device's offset alignment allows a batched program for cfg.
+  static bool batch_alignment_ok(const model::Config& cfg, std::uint64_t offset_alignment) {
+    return (4ull * cfg.hidden) % offset_alignment == 0 && (4ull * cfg.q_dim()) % offset_alignment == 0;
+  }
 
   VkProgram lower(std::span<const Op> schedule) {
     ops_ = schedule;
@@ -158,7 +189,9 @@ class VkLowering {
     return kNames[std::size_t(b)];
   }
   std::uint32_t width(Buf b) const { return buf_width(b, cfg_); }
-  std::uint64_t row_bytes(Buf b) const { return 4ull * width(b); }
+  bool batched() const { return opt_.rows > 1; }
+  // Bytes of buffer b's region: `rows` rows.
+  std::uint64_t row_bytes(Buf b) const { return 4ull * width(b) * opt_.rows; }
   std::string op_label() const { return "#" + std::to_string(i_) + " "; }  // the op's index in the schedule
 
   void emit(VkPhase phase, std::string label, std::function<void(vk::Recorder&, VkCommandBuffer, const VkStepArgs&)> f,
@@ -217,7 +250,7 @@ class VkLowering {
 
   // ---- activation blocks for a quantized GEMV of input b
   vk::BufferRange act_region(ops::ActKind kind) {
-    const std::uint64_t n = std::max({cfg_.hidden, cfg_.q_dim(), cfg_.ffn});
+    const std::uint64_t n = std::uint64_t(std::max({cfg_.hidden, cfg_.q_dim(), cfg_.ffn})) * opt_.rows;
     return scratch_.region(kind == ops::ActKind::Q8Act32 ? "act32" : "act256", vkk::act_bytes(kind, n)).range;
   }
   vk::BufferRange quantized(Buf b, ops::ActKind kind, VkPhase phase) {
@@ -227,8 +260,8 @@ class VkLowering {
     if (swiglu_.active && swiglu_.out == b) {  // b is swiglu(g, u), computed here
       const FusedSwiGlu f = swiglu_;
       emit(phase, "#" + std::to_string(f.op) + " swiglu+quantize " + name(f.gate) + "," + name(f.up) + " -> " + name(b),
-           [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-             vkk::record_swiglu_quantize(rec, cmd, kind, f.g, f.u, act, f.n);
+           [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+             vkk::record_swiglu_quantize(rec, cmd, kind, f.g, f.u, act, f.n * a.rows);
            });
       swiglu_.active = false;
       c = {b, loc_[std::size_t(b)].version, true};
@@ -236,8 +269,8 @@ class VkLowering {
     }
     const vk::BufferRange x = read(b);
     const std::uint32_t n = width(b);
-    emit(phase, op_label() + "quantize " + name(b), [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-      vkk::record_quantize(rec, cmd, kind, x, act, n);
+    emit(phase, op_label() + "quantize " + name(b), [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+      vkk::record_quantize(rec, cmd, kind, x, act, n * a.rows);
     });
     c = {b, loc_[std::size_t(b)].version, true};
     return act;
@@ -250,8 +283,13 @@ class VkLowering {
     const auto y = fresh(o.out, "buf").range;
     const quant::Type t = o.table.type;
     const auto rows = std::uint32_t(o.table.rows), cols = std::uint32_t(o.table.cols);
-    emit(VkPhase::Body, "embed " + vkk::type_name(t), [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-      vkk::record_embed(rec, cmd, t, table, tok, y, rows, cols);
+    emit(VkPhase::Body, "embed " + vkk::type_name(t), [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+      // One dispatch per row (token word r, output row r); independent of each other.
+      for (std::uint32_t r = 0; r < a.rows; ++r) {
+        std::optional<vk::Unbarriered> free;
+        if (r > 0) free.emplace(rec);
+        vkk::record_embed(rec, cmd, t, table, tok, {y.buffer, y.offset + 4ull * cols * r, 4ull * cols}, rows, cols, r);
+      }
     });
   }
 
@@ -273,12 +311,12 @@ class VkLowering {
     if (take_pending(x_buf, r_buf)) {
       const vk::BufferRange r = read(r_buf);
       touched(x_buf);
-      emit(phase, op_label() + "add+" + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        vkk::record_hidden_norm<true>(rec, cmd, {x, r, w, y}, n, eps);
+      emit(phase, op_label() + "add+" + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+        vkk::record_hidden_norm<true>(rec, cmd, {x, r, w, y}, n, eps, a.rows);
       });
     } else {
-      emit(phase, op_label() + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-        vkk::record_hidden_norm<false>(rec, cmd, {x, w, y}, n, eps);
+      emit(phase, op_label() + label, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+        vkk::record_hidden_norm<false>(rec, cmd, {x, w, y}, n, eps, a.rows);
       });
     }
   }
@@ -298,8 +336,8 @@ class VkLowering {
     const std::uint32_t heads = o.heads, hd = cfg_.head_dim;
     const float eps = cfg_.rms_eps;
     emit(VkPhase::Body, op_label() + "head_norm " + name(o.buf),
-         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-           vk::record<ops::RmsNorm<vkk::kHeadNormWorkgroup>>(rec, cmd, {x, w, y}, {heads, hd, eps});
+         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+           vk::record<ops::RmsNorm<vkk::kHeadNormWorkgroup>>(rec, cmd, {x, w, y}, {heads * a.rows, hd, eps});
          });
   }
 
@@ -334,8 +372,8 @@ class VkLowering {
     const vk::BufferRange x = read(o.buf), b = weights_.get(o.bias);
     const std::uint32_t n = width(o.buf);
     emit(VkPhase::Body, op_label() + "bias " + name(o.buf),
-         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-           vk::record<ops::Add<vkk::kElementWorkgroup, true>>(rec, cmd, {x, b}, {1, n});
+         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+           vk::record<ops::Add<vkk::kElementWorkgroup, true>>(rec, cmd, {x, b}, {a.rows, n});
          });
     touched(o.buf);
   }
@@ -361,9 +399,9 @@ class VkLowering {
     }
     const vk::BufferRange c = in_.rope_cos, s = in_.rope_sin, p = in_.position;
     const std::uint32_t hd = cfg_.head_dim, table = in_.kv_capacity;
-    emit(VkPhase::Body, op_label() + "rope " + what, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
+    emit(VkPhase::Body, op_label() + "rope " + what, [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
       vk::record<ops::RopeNeox<vkk::kRopeWorkgroup, ops::PositionFrom::Buffer>>(rec, cmd, {x, c, s, p},
-                                                                                {1, heads, hd, 0, table});
+                                                                                {a.rows, heads, hd, 0, table});
     });
     touched(o.buf);
     if (what.find('+') != std::string::npos) ++i_;  // both Ropes consumed
@@ -373,9 +411,9 @@ class VkLowering {
     const vk::BufferRange k = read(o.k), v = read(o.v), kc = in_.k_cache.at(o.layer), vc = in_.v_cache.at(o.layer),
                           p = in_.position;
     const std::uint32_t kv_dim = cfg_.kv_dim(), cap = in_.kv_capacity;
-    emit(VkPhase::Body, op_label() + "kv_append", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
+    emit(VkPhase::Body, op_label() + "kv_append", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
       vk::record<ops::KvAppend<vkk::kKvWorkgroup, ops::PositionFrom::Buffer>>(rec, cmd, {k, v, kc, vc, p},
-                                                                              {1, kv_dim, 0, cap});
+                                                                              {a.rows, kv_dim, 0, cap});
     });
   }
 
@@ -383,9 +421,26 @@ class VkLowering {
     const vk::BufferRange q = read(o.q), kc = in_.k_cache.at(o.layer), vc = in_.v_cache.at(o.layer);
     const std::uint32_t heads = cfg_.heads, kv_heads = cfg_.kv_heads, hd = cfg_.head_dim, cap = in_.kv_capacity;
     const std::uint64_t chunks = ops::attention_chunks(cap);
-    const vk::BufferRange ml = scratch_.region("attn:ml", 4 * chunks * heads * 2).range;
-    const vk::BufferRange po = scratch_.region("attn:o", 4 * chunks * heads * hd).range;
+    // Query rows per dispatch pair: all of them, or as many as the partials budget holds.
+    const std::uint64_t per_query = 4 * chunks * heads * (hd + 2);
+    const auto qb = std::uint32_t(std::clamp<std::uint64_t>(opt_.attention_partials_bytes / per_query, 1, opt_.rows));
+    const vk::BufferRange ml = scratch_.region("attn:ml", 4 * chunks * heads * 2 * qb).range;
+    const vk::BufferRange po = scratch_.region("attn:o", 4 * chunks * heads * hd * qb).range;
     const vk::BufferRange out = fresh(o.out, "buf").range;
+    if (batched()) {
+      // Row r attends 1 + r + position[0] positions; sub-batches of qb rows
+      // reuse the partials (each pair is barriered after the previous one).
+      const vk::BufferRange p = in_.position;
+      const std::uint64_t qrow = 4ull * heads * hd;
+      emit(VkPhase::Body, op_label() + "attention", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+        for (std::uint32_t r0 = 0; r0 < a.rows; r0 += qb) {
+          const std::uint32_t n = std::min(qb, a.rows - r0);
+          vkk::record_attention(rec, cmd, hd, {heads, kv_heads, 1 + r0, cap, n}, {q.buffer, q.offset + qrow * r0, qrow * n},
+                                kc, vc, ml, po, {out.buffer, out.offset + qrow * r0, qrow * n}, p);
+        }
+      });
+      return;
+    }
     if (opt_.attention_from_buffer) {
       // Attended count = 1 + position[0]; the geometry covers the whole cache.
       const vk::BufferRange p = in_.position;
@@ -423,8 +478,8 @@ class VkLowering {
     }
     const vk::BufferRange x = read(o.acc), y = read(o.in);
     const std::uint32_t n = width(o.acc);
-    emit(VkPhase::Body, op_label() + "add", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-      vk::record<ops::Add<vkk::kElementWorkgroup, false>>(rec, cmd, {x, y}, {1, n});
+    emit(VkPhase::Body, op_label() + "add", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+      vk::record<ops::Add<vkk::kElementWorkgroup, false>>(rec, cmd, {x, y}, {a.rows, n});
     });
     touched(o.acc);
   }
@@ -490,13 +545,14 @@ class VkLowering {
     if (r.id == loc_[std::size_t(o.gate)].region || r.id == loc_[std::size_t(o.up)].region)
       throw std::logic_error("vulkan runtime: SwiGlu output aliases an input");
     const std::uint32_t n = width(o.out);
-    emit(VkPhase::Body, op_label() + "swiglu", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-      vk::record<ops::SwiGlu<vkk::kElementWorkgroup>>(rec, cmd, {g, u, r.range}, {n});
+    emit(VkPhase::Body, op_label() + "swiglu", [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+      vk::record<ops::SwiGlu<vkk::kElementWorkgroup>>(rec, cmd, {g, u, r.range}, {n * a.rows});
     });
     place(o.out, r.id, r.range);
   }
 
   void lower_op(const LmHead& o) {
+    if (batched()) return lm_head_rows(o);
     const VkScratch::Region hn = scratch_.region("lmhead:norm", 4ull * cfg_.hidden);
     norm(VkPhase::LmHead, "output_norm", o.in, hn.range, o.norm);
     const quant::Type t = o.weight.type;
@@ -518,6 +574,39 @@ class VkLowering {
     emit(VkPhase::LmHead, "lm_head gemv " + vkk::type_name(t),
          [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
            vkk::record_gemv(rec, cmd, t, dot, w, x, y, rows, cols);
+         });
+    program_.logits = y;
+  }
+
+  // The batched program's LM head: the output norm of every row, then per
+  // group of lm_head_rows rows their quantization, the GEMM over the
+  // vocabulary and the copy of those logits rows to VkStepArgs::logits_out.
+  void lm_head_rows(const LmHead& o) {
+    const std::uint32_t H = cfg_.hidden, V = cfg_.vocab, L = std::min(opt_.lm_head_rows, opt_.rows);
+    const VkScratch::Region hn = scratch_.region("lmhead:norm", row_bytes(Buf::X));
+    norm(VkPhase::LmHead, "output_norm", o.in, hn.range, o.norm);
+    const quant::Type t = o.weight.type;
+    const ops::ActKind kind = vkk::act_kind(t);
+    const vk::BufferRange act = kind == ops::ActKind::Float ? vk::BufferRange{} : act_region(kind);
+    if (kind != ops::ActKind::Float) forget_act(kind);
+    const vk::BufferRange w = weights_.get(o.weight), h = hn.range;
+    const vk::BufferRange y = scratch_.region("logits", 4ull * V * L).range;
+    const auto rows = std::uint32_t(o.weight.rows), cols = std::uint32_t(o.weight.cols);
+    const bool dot = opt_.int_dot;
+    emit(VkPhase::LmHead, "lm_head gemm " + vkk::type_name(t),
+         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+           if (!a.logits_out.buffer) throw std::logic_error("vulkan runtime: batched LM head without logits_out");
+           const auto& fn = rec.device().fn();
+           for (std::uint32_t r0 = 0; r0 < a.rows; r0 += L) {
+             const std::uint32_t n = std::min(L, a.rows - r0);
+             const vk::BufferRange x{h.buffer, h.offset + 4ull * H * r0, 4ull * H * n};
+             if (kind != ops::ActKind::Float) vkk::record_quantize(rec, cmd, kind, x, act, H * n);
+             vkk::record_gemm(rec, cmd, t, dot, w, kind == ops::ActKind::Float ? x : act, y, rows, cols, n);
+             vk::full_barrier(rec.device(), cmd);  // the GEMM's writes, before the copy reads them
+             const VkBufferCopy c{y.offset, a.logits_out.offset + 4ull * V * r0, 4ull * V * n};
+             fn.vkCmdCopyBuffer(cmd, y.buffer, a.logits_out.buffer, 1, &c);
+             vk::full_barrier(rec.device(), cmd);  // the copy, before the next group's GEMM overwrites y
+           }
          });
     program_.logits = y;
   }
@@ -607,10 +696,16 @@ class VkLowering {
     // A GEMV right after another of its group (no quantize between them)
     // reads the same activations and writes another region: independent.
     const bool follows_sibling = group_gemv_ != SIZE_MAX && group_gemv_ + 1 == program_.commands.size();
-    emit(VkPhase::Body, op_label() + "gemv " + vkk::type_name(t) + " -> " + outs,
-         [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
-           vkk::record_gemv(rec, cmd, t, dot, w, x, y, rows, cols);
-         });
+    if (batched())
+      emit(VkPhase::Body, op_label() + "gemm " + vkk::type_name(t) + " -> " + outs,
+           [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs& a) {
+             vkk::record_gemm(rec, cmd, t, dot, w, x, y, rows, cols, a.rows);
+           });
+    else
+      emit(VkPhase::Body, op_label() + "gemv " + vkk::type_name(t) + " -> " + outs,
+           [=](vk::Recorder& rec, VkCommandBuffer cmd, const VkStepArgs&) {
+             vkk::record_gemv(rec, cmd, t, dot, w, x, y, rows, cols);
+           });
     if (follows_sibling && opt_.overlap_independent) unbarriered_last();
     group_gemv_ = program_.commands.size() - 1;
     std::vector<Buf> written;

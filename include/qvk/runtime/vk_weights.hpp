@@ -10,7 +10,9 @@
 // matrix of rows1 + rows2 + … rows: one GEMV dispatch computes all of them, and
 // every output row is computed exactly as alone (a GEMV row depends only on its
 // own weights and the input). A tensor used twice (the tied embedding / LM
-// head) is uploaded once.
+// head) is uploaded once, and a tensor already uploaded as part of a stacked
+// matrix (the batched-prefill program multiplies Q, K, V one by one) is that
+// part of its buffer when its offset suits the device's binding alignment.
 #pragma once
 
 #include <algorithm>
@@ -32,7 +34,10 @@ namespace qvk::runtime {
 
 class VkWeights {
  public:
-  explicit VkWeights(vk::Device& d) : device_(d) {}
+  // offset_alignment: the device's minStorageBufferOffsetAlignment (parts of
+  // stacked buffers are bound at offsets that are multiples of it).
+  explicit VkWeights(vk::Device& d, std::uint64_t offset_alignment = 256)
+      : device_(d), align_(std::max<std::uint64_t>(4, offset_alignment)) {}
 
   // One tensor as stored (uploaded on first use, shared afterwards).
   vk::BufferRange get(const model::TensorView& t) {
@@ -52,6 +57,8 @@ class VkWeights {
       bytes += t->rows * t->row_bytes();
     }
     if (auto it = index_.find(key); it != index_.end()) return it->second;
+    if (parts.size() == 1)
+      if (auto it = parts_.find(key[0]); it != parts_.end()) return it->second;
     const std::uint64_t padded = (bytes + 15) / 16 * 16;
     const std::uint64_t max_range = device_.features().max_storage_buffer_range;
     if (padded > max_range)
@@ -64,6 +71,10 @@ class VkWeights {
     for (const model::TensorView* t : parts) {
       const std::uint64_t n = t->rows * t->row_bytes();
       upload_bytes(buf, std::span<const std::byte>(t->data, n), offset);
+      // The part as a tensor of its own: its bytes rounded up to 16 (a kernel
+      // may read its last word or vector; past its end lies the next part).
+      if (parts.size() > 1 && offset % align_ == 0)
+        parts_.emplace(t->data, vk::BufferRange{buf.handle(), offset, std::min((n + 15) / 16 * 16, padded - offset)});
       offset += n;
     }
     if (padded != bytes) {  // the tail after the last block: zeros
@@ -94,6 +105,8 @@ class VkWeights {
   }
 
   vk::Device& device_;
+  std::uint64_t align_;
+  std::map<const std::byte*, vk::BufferRange> parts_;  // tensors inside stacked buffers
   std::vector<std::unique_ptr<vk::Buffer>> buffers_;
   std::map<std::vector<const std::byte*>, vk::BufferRange> index_;
   std::uint64_t bytes_ = 0;
