@@ -98,6 +98,21 @@ TEST(VkPrefill, CallerChunksAndOneQueryRowPerAttentionDispatchGiveTheSameBits) {
   vk::test::expect_validation_clean();
 }
 
+TEST(VkPrefill, RowsAreBoundedByWhatTheKernelsTakeForTheModel) {
+  // Qwen3-8B: QuantizeAct takes 65,535 workgroups of 256 elements, so 12,288-wide
+  // FFN rows allow 1,365 per dispatch; 32B (25,600) 655.
+  const model::Config q8b = *model::find_preset(model::Arch::Qwen3, "8b");
+  const model::Config q32b = *model::find_preset(model::Arch::Qwen3, "32b");
+  EXPECT_EQ(runtime::VkLowering::max_rows(q8b, 4096), 1365u);
+  EXPECT_EQ(runtime::VkLowering::max_rows(q8b, 256), 256u);
+  EXPECT_EQ(runtime::VkLowering::max_rows(q32b, 100000), 655u);
+  const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
+  VkForwardOptions o;
+  o.prefill_chunk = 1u << 16;
+  EXPECT_EQ(VkForward(m, kCtx, vk::test::device(), o).prefill_rows(), kCtx) << "the context bounds it";
+  EXPECT_EQ(VkForward(m, 1, vk::test::device(), o).prefill_rows(), 0u) << "a context of one token: no batched program";
+}
+
 TEST(VkPrefill, GreedyDecodeAfterABatchedPrefillFollowsTheReference) {
   const auto m = model::open_model(tiny_model(model::Arch::Qwen3, "q4_k_m", true));
   const auto toks = prompt_tokens(kPrompt, kVocab);

@@ -45,7 +45,7 @@
 // positions the KV buffers hold); the shaders read the attended count through one
 // GLSL function, attn_n_pos() in shaders/common/attention.glsl. Chunk workgroups
 // with c·64 >= count exit before writing anything, and the combine reads only
-// chunks < ceil(count/64). PositionFrom::PushConstant: count = n_pos.
+// chunks < ceil(count/64). PositionFrom::PushConstant: count = n_pos + r.
 // PositionFrom::Buffer (variants *_posbuf_*): count = min(n_pos + r + pos[0], capacity)
 // with pos[0] read from a one-uint buffer, the convention of KvAppend/RopeNeox
 // (ops/position.hpp): a runtime that replays one command buffer per token records

@@ -13,7 +13,8 @@
 // step. The pick is the sampler's (runtime::sample_token) on the GPU: the greedy
 // argmax, or top-k -> top-p / min-p / temperature draw (ops::TopKPartial,
 // TopKMerge, SampleCandidates) with the step's draw u written beside the token,
-// so only the id comes back. Prefill runs token by token (T = 1 steps); the logits of a position do
+// so only the id comes back. With prefill_chunk = 1 a prompt runs as such
+// steps, token by token; otherwise batched (below). The logits of a position do
 // not depend on that (the reference is batch-invariant), so they equal
 // ref::Forward's bit for bit however the caller chunks its eval() calls.
 //
@@ -24,8 +25,8 @@
 // attention (row r attends pos0 + r + 1 positions, computed as a decode step
 // would) — one submit per chunk of prefill_chunk tokens. The tokens whose
 // logits are not wanted go through it; the last token goes through the decode
-// step when its logits or a pick are wanted, unless every position's logits
-// are (then the batched LM head computes them all). The logits are the same
+// step when a pick or only its logits are wanted (with every position's logits
+// and no pick, the batched LM head computes them all). The logits are the same
 // bits either way (the chunk-invariance tests hold it).
 //
 // Replay (the default): the token and the position are read from device
@@ -102,7 +103,8 @@ class VkForward {
     check_device();
     upload_constants();
     lower(runtime::forward_schedule(cfg_, w_));
-    if (opt_.prefill_chunk > 1 && VkLowering::batch_alignment_ok(cfg_, align_)) lower_batched(runtime::forward_schedule(cfg_, w_));
+    if (VkLowering::max_rows(cfg_, std::min(opt_.prefill_chunk, n_ctx_)) > 1 && VkLowering::batch_alignment_ok(cfg_, align_))
+      lower_batched(runtime::forward_schedule(cfg_, w_));
     recorded_.reserve(kRecordedMax);
     // Pipelines are created as commands are recorded: record the usual steps
     // (prefill without logits, greedy, logits) now, so loading pays the compiles.
@@ -136,8 +138,10 @@ class VkForward {
     return scratch_.bytes() + constant_bytes_ + (batch_scratch_ ? batch_scratch_->bytes() : 0) + batch_staging_.size() +
            batch_tokens_.size() + logits_all_.size();
   }
-  // Rows of a batched prefill submit (0: prefill runs token by token: prefill_chunk
-  // 1, or rows the device's offset alignment cannot address, docs/runtime.md).
+  // Rows of a batched prefill submit: prefill_chunk, at most the context and what
+  // the kernels take for the model (VkLowering::max_rows); 0: prefill runs token
+  // by token (prefill_chunk 1, a context of 1, or rows the device's offset
+  // alignment cannot address, docs/runtime.md).
   std::uint32_t prefill_rows() const { return batch_rows_; }
 
   // The lowered program (In, Body, LmHead, Argmax, LogitsOut commands), the
@@ -376,7 +380,7 @@ class VkForward {
   // rows into its own scratch, its inputs (the rows' token ids, the first
   // position) copied from its own staging words.
   void lower_batched(const std::vector<Op>& schedule) {
-    batch_rows_ = std::min(opt_.prefill_chunk, n_ctx_);
+    batch_rows_ = VkLowering::max_rows(cfg_, std::min(opt_.prefill_chunk, n_ctx_));  // the kernels' limits
     batch_scratch_ = std::make_unique<VkScratch>(dev_);
     batch_tokens_ = vk::Buffer(dev_, 4ull * batch_rows_);
     batch_staging_ = vk::Buffer(dev_, 16 + 4ull * batch_rows_, vk::Buffer::Kind::Staging);

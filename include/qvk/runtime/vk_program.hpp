@@ -2,7 +2,10 @@
 // Vulkan dispatches: the Vulkan interpreter of the op list the CPU reference
 // interprets. Nothing here knows the model's structure; it walks the list.
 //
-// Mapping (one query row per step; docs/runtime.md has the table):
+// Mapping (the decode program: one query row per step; docs/runtime.md has the
+// table; with VkProgramOptions::rows > 1, the batched-prefill program, every op
+// below runs over the step's rows and Gemm is ops::Gemm — docs/runtime.md,
+// "Batched prefill"):
 //   Embed     -> EmbedRow (token id read from a device word: replayable)
 //   RmsNorm   -> RmsNorm; a directly preceding Add{acc, in} with acc == the
 //                norm's input is fused into RmsNorm<.., AddResidual> (the same
@@ -36,9 +39,9 @@
 // region was overwritten since is a logic error found here, at lowering time.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <algorithm>
 #include <functional>
 #include <optional>
 #include <span>
@@ -121,6 +124,11 @@ class VkLowering {
              const VkProgramOptions& opt, std::uint64_t offset_alignment)
       : cfg_(cfg), in_(in), weights_(weights), scratch_(scratch), opt_(opt), align_(offset_alignment) {
     if (opt_.rows == 0) throw std::invalid_argument("vulkan runtime: a program of 0 rows");
+    if (opt_.lm_head_rows == 0) throw std::invalid_argument("vulkan runtime: lm_head_rows must be positive");
+    if (opt_.rows > max_rows(cfg_, opt_.rows))
+      throw std::invalid_argument("vulkan runtime: " + std::to_string(opt_.rows) +
+                                  " rows exceed what the batched kernels take for this model (" +
+                                  std::to_string(max_rows(cfg_, opt_.rows)) + ")");
     if (batched()) {
       opt_.stack_gemms = false;  // their outputs would interleave per row
       opt_.merge_rope = false;
@@ -133,6 +141,29 @@ class VkLowering {
                                       " bytes aligned to the device's minStorageBufferOffsetAlignment " +
                                       std::to_string(align_));
     }
+  }
+
+  // The most rows (<= want) a batched program for cfg can take: every
+  // multi-row dispatch of it must be valid() — the activation quantizations
+  // over rows·width elements and the head norms over rows·heads rows bound it
+  // (1,365 rows at the 8B shape, 655 at 32B). Every check grows with the rows,
+  // so the largest that fits is found by bisection.
+  static std::uint32_t max_rows(const model::Config& cfg, std::uint32_t want) {
+    const std::uint32_t width = std::max({cfg.hidden, cfg.q_dim(), cfg.ffn});
+    auto fits = [&](std::uint64_t r) {
+      const auto n = [&](std::uint64_t w) { return std::uint32_t(std::min<std::uint64_t>(w * r, 0xffffffffu)); };
+      return ops::QuantizeAct<32, vkk::kQuantizeWorkgroup>::valid({n(width)}) &&
+             ops::QuantizeAct<256, vkk::kQuantizeWorkgroup>::valid({n(width) / 256 * 256}) &&
+             ops::RmsNorm<vkk::kHeadNormWorkgroup>::valid({n(cfg.heads), cfg.head_dim, cfg.rms_eps}) &&
+             ops::Add<vkk::kElementWorkgroup, false>::valid({std::uint32_t(r), width}) &&
+             ops::SwiGlu<vkk::kElementWorkgroup>::valid({n(cfg.ffn)});
+    };
+    std::uint32_t lo = 1, hi = std::max<std::uint32_t>(want, 1);  // fits(lo) holds for every Qwen shape
+    while (lo < hi) {
+      const std::uint32_t mid = lo + (hi - lo + 1) / 2;
+      if (fits(mid)) lo = mid; else hi = mid - 1;
+    }
+    return lo;
   }
 
   // Whether the device's offset alignment allows a batched program for cfg.
