@@ -306,7 +306,8 @@ class VkForward {
                       topk_ids_.size() + staging_.size();
   }
 
-  void lower(const std::vector<Op>& schedule) {
+  // What both programs read besides weights and activations; `token` holds their token words.
+  VkProgramInputs program_inputs(const vk::Buffer& token) const {
     VkProgramInputs in;
     in.kv_capacity = n_ctx_;
     for (std::uint32_t l = 0; l < cfg_.layers; ++l) {
@@ -315,8 +316,13 @@ class VkForward {
     }
     in.rope_cos = vk::whole(rope_cos_);
     in.rope_sin = vk::whole(rope_sin_);
-    in.token = vk::whole(token_);
+    in.token = vk::whole(token);
     in.position = vk::whole(position_);
+    return in;
+  }
+
+  // The lowering choices of VkForwardOptions (the batched program overrides what it cannot use).
+  VkProgramOptions program_options() const {
     VkProgramOptions po;
     po.fuse_residual = opt_.fuse_residual;
     po.fuse_swiglu_quantize = opt_.fuse_swiglu_quantize;
@@ -325,7 +331,12 @@ class VkForward {
     po.int_dot = int_dot_;
     po.attention_from_buffer = opt_.replay;
     po.overlap_independent = opt_.overlap_independent;
-    VkProgram p = VkLowering(cfg_, in, weights_, scratch_, po, align_).lower(schedule);
+    return po;
+  }
+
+  void lower(const std::vector<Op>& schedule) {
+    const VkProgramInputs in = program_inputs(token_);
+    VkProgram p = VkLowering(cfg_, in, weights_, scratch_, program_options(), align_).lower(schedule);
     logits_ = p.logits;
 
     const VkBuffer staging = staging_.handle(), tok = token_.handle(), pos = position_.handle(), draw = draw_.handle();
@@ -384,21 +395,8 @@ class VkForward {
     batch_scratch_ = std::make_unique<VkScratch>(dev_);
     batch_tokens_ = vk::Buffer(dev_, 4ull * batch_rows_);
     batch_staging_ = vk::Buffer(dev_, 16 + 4ull * batch_rows_, vk::Buffer::Kind::Staging);
-    VkProgramInputs in;
-    in.kv_capacity = n_ctx_;
-    for (std::uint32_t l = 0; l < cfg_.layers; ++l) {
-      in.k_cache.push_back(vk::whole(kv_k_[l]));
-      in.v_cache.push_back(vk::whole(kv_v_[l]));
-    }
-    in.rope_cos = vk::whole(rope_cos_);
-    in.rope_sin = vk::whole(rope_sin_);
-    in.token = vk::whole(batch_tokens_);
-    in.position = vk::whole(position_);
-    VkProgramOptions po;
-    po.fuse_residual = opt_.fuse_residual;
-    po.fuse_swiglu_quantize = opt_.fuse_swiglu_quantize;
-    po.int_dot = int_dot_;
-    po.overlap_independent = opt_.overlap_independent;
+    const VkProgramInputs in = program_inputs(batch_tokens_);
+    VkProgramOptions po = program_options();  // VkLowering turns stacking, RoPE merging and push-form attention off for rows > 1
     po.rows = batch_rows_;
     po.attention_partials_bytes = opt_.prefill_attention_bytes;
     VkProgram p = VkLowering(cfg_, in, weights_, *batch_scratch_, po, align_).lower(schedule);
