@@ -59,11 +59,15 @@ RC_GTEST_PROP(GemmProp, BitExactVsReference, ()) {
                                               rc::gen::resize(100, rc::gen::inRange<std::uint32_t>(1, quantized && unit == 32 ? 200 : 80)),
                                               rc::gen::elementOf(widths));
   c.cols = units * unit;
-  c.batch = *rc::gen::oneOf(rc::gen::just<std::uint32_t>(1), rc::gen::resize(100, rc::gen::inRange<std::uint32_t>(1, 41)));
+  // Up to 140 columns: more than one 64-column tile of the cooperative-matrix shader.
+  c.batch = *rc::gen::oneOf(rc::gen::just<std::uint32_t>(1), rc::gen::resize(100, rc::gen::inRange<std::uint32_t>(1, 41)),
+                            rc::gen::inRange<std::uint32_t>(41, 141));
   const std::uint64_t max_rows = std::clamp<std::uint64_t>(kMacBudget / (std::uint64_t(c.cols) * c.batch), 2, 400);
   c.rows = uniform<std::uint32_t>(1, std::uint32_t(max_rows) + 1);
   c.config = uniform<std::uint32_t>(0, std::uint32_t(kConfigCount));
-  if (config_of(c.type, c.config).int_dot && !d.features().integer_dot_product) c.config = 0;
+  if (quantized && d.cooperative_matrix_int8() && uniform(0, 2) == 0)  // half the cases: 4 or 8 subgroups
+    c.config = uniform(0, 2) == 0 ? kCoopmatConfig : kCoopmatConfig256;
+  if (!config_runnable(c.type, c.config)) c.config = 0;  // OpSDot or cooperative matrices missing
   c.subgroup = *rc::gen::elementOf(subgroup_sizes(config_of(c.type, c.config).workgroup));
   const int w_kind = uniform(0, 4);  // 0: quantizer, 1: raw, 2: raw + special scales, 3: + inf/NaN
   // Activation classes: one for the whole batch, or cycled per column (0..3 from a random start).
@@ -86,6 +90,7 @@ RC_GTEST_PROP(GemmProp, BitExactVsReference, ()) {
   RC_CLASSIFY(c.batch % cfg.cols != 0, "ragged column tile");
   RC_CLASSIFY(c.rows % tile_rows != 0, "ragged row tile");
   RC_CLASSIFY(cfg.int_dot, "OpSDot");
+  RC_CLASSIFY(cfg.coopmat, "cooperative matrix");
   RC_CLASSIFY(w_kind >= 2, "special scales");
   RC_CLASSIFY(mixed && c.batch >= 4, "every activation class in one batch");
   RC_CLASSIFY(std::uint64_t(c.rows) * c.cols * c.batch >= 1000000, ">= 1M multiply-adds");

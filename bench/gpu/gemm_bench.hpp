@@ -26,6 +26,7 @@ void bench_gemm_one(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, Re
   const typename Op::Problem prob{s.rows, s.cols, batch};
   if (!Op::valid(prob) || (o.quick && (!s.quick || batch > 64))) return;
   if (C.int_dot && !d.features().integer_dot_product) return;
+  if (C.coopmat && !d.cooperative_matrix_int8()) return;
   char name[64], shape[64];
   std::snprintf(name, sizeof name, "%s wg%u i%u c%u", std::string(Op::kVariant).c_str(), C.workgroup, C.items, C.cols);
   if (!o.wanted(name)) return;
@@ -58,11 +59,15 @@ void bench_gemm_type(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, R
 inline void bench_gemm(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, Report& report) {
   using quant::Type;
   using C = ops::GemmConfig;
-  // {workgroup, rows per thread, batch columns per workgroup, OpSDot}
-  bench_gemm_type<Type::Q4_K, C{128, 2, 8, false}, C{128, 2, 8, true}, C{256, 2, 8, true}, C{128, 4, 8, true},
+  // {workgroup, rows per thread, batch columns per workgroup, OpSDot}; ops::kCoopmatGemm
+  // (the `_cm` rows) where the device has int8 cooperative matrices.
+  constexpr C cm = ops::kCoopmatGemm, cm8 = ops::kCoopmatGemm256;
+  bench_gemm_type<Type::Q4_K, cm, cm8, C{128, 2, 8, false}, C{128, 2, 8, true}, C{256, 2, 8, true}, C{128, 4, 8, true},
                   C{256, 4, 4, true}, C{64, 4, 8, true}, C{128, 1, 8, true}>(d, p, o, report);
-  bench_gemm_type<Type::Q6_K, C{128, 2, 8, true}, C{128, 4, 8, true}>(d, p, o, report);
-  bench_gemm_type<Type::Q8_0, C{128, 2, 8, true}, C{128, 4, 8, true}>(d, p, o, report);
+  bench_gemm_type<Type::Q6_K, cm, cm8, C{128, 2, 8, true}, C{128, 4, 8, true}>(d, p, o, report);
+  bench_gemm_type<Type::Q8_0, cm, cm8, C{128, 2, 8, true}, C{128, 4, 8, true}>(d, p, o, report);
+  bench_gemm_type<Type::Q5_K, cm, cm8, C{128, 2, 8, true}>(d, p, o, report);
+  bench_gemm_type<Type::Q4_0, cm, cm8, C{128, 2, 8, true}>(d, p, o, report);
   bench_gemm_type<Type::F16, C{128, 2, 8, false}>(d, p, o, report);
 }
 

@@ -131,17 +131,23 @@ ivec2 block_part(uint blk, uint k, uint p) {
 vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 210u + 208u)), 0.0); }
 #endif
 
-// The float term of block k (ref/block_dot.hpp), from the complete integer parts.
-float block_term(uint k, int A, int B, float d, float dmin) {
+// The float term of block k (ref/block_dot.hpp) from its final integers: A
+// with Q4_0's −8 offset already applied (Σ (q − 8)·c), and B (the mins part).
+float block_term_final(uint k, int A, int B, float d, float dmin) {
   const float da = uintBitsToFloat(act[act_d_word() + k]);
-#if QVK_WTYPE == QVK_TYPE_Q8_0
+#if QVK_WTYPE == QVK_TYPE_Q8_0 || QVK_WTYPE == QVK_TYPE_Q4_0
   return qvk_mul(qvk_mul(da, d), float(A));
-#elif QVK_WTYPE == QVK_TYPE_Q4_0
-  const int s = A - 8 * int(act[act_sums_word() + k]);
-  return qvk_mul(qvk_mul(da, d), float(s));
 #elif QVK_HAS_MINS
   return qvk_mul(da, qvk_sub(qvk_mul(d, float(A)), qvk_mul(dmin, float(B))));
 #else
   return qvk_mul(da, qvk_mul(d, float(A)));
 #endif
+}
+
+// The float term of block k from block_part's complete integer parts.
+float block_term(uint k, int A, int B, float d, float dmin) {
+#if QVK_WTYPE == QVK_TYPE_Q4_0
+  A -= 8 * int(act[act_sums_word() + k]);
+#endif
+  return block_term_final(k, A, B, d, dmin);
 }

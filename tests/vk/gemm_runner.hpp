@@ -46,8 +46,11 @@ using quant::Type;
 // (more threads than (row, column) trees: most threads idle in the tree
 // phase); 8 rows per thread; the largest tile (items·cols = 32, 16 KiB of
 // shared memory). Quantized types run two of them with OpSDot instead of the
-// last two plain ones.
-inline constexpr std::size_t kConfigCount = 10;
+// last two plain ones, and the cooperative-matrix shader (32 rows × 64 columns,
+// 4 subgroups: ops::kCoopmatGemm, and 8: kCoopmatGemm256) as the last two,
+// where the device has it (config_runnable(); float types repeat config 2 there).
+inline constexpr std::size_t kConfigCount = 12;
+inline constexpr std::uint32_t kCoopmatConfig = 10, kCoopmatConfig256 = 11;
 
 template <Type T>
 constexpr std::array<GemmConfig, kConfigCount> configs() {
@@ -61,17 +64,21 @@ constexpr std::array<GemmConfig, kConfigCount> configs() {
                                           {1024, 1, 1, false},
                                           {32, 8, 4, false},
                                           {64, 1, 7, false},
-                                          {160, 2, 2, false}}};
+                                          {160, 2, 2, false},
+                                          {128, 2, 8, false},
+                                          {128, 2, 8, false}}};
   if (quantized) {
     c[8] = {128, 2, 8, true};
     c[9] = {96, 3, 5, true};
+    c[kCoopmatConfig] = ops::kCoopmatGemm;
+    c[kCoopmatConfig256] = ops::kCoopmatGemm256;
   }
   return c;
 }
 
 inline std::string describe(const GemmConfig& c) {
   return "{wg " + std::to_string(c.workgroup) + ", items " + std::to_string(c.items) + ", cols " +
-         std::to_string(c.cols) + (c.int_dot ? ", dot4}" : "}");
+         std::to_string(c.cols) + (c.int_dot ? ", dot4}" : c.coopmat ? ", coopmat}" : "}");
 }
 
 inline GemmConfig config_of(Type t, std::uint32_t i) {
@@ -86,6 +93,12 @@ inline GemmConfig config_of(Type t, std::uint32_t i) {
     case Type::Q6_K: return configs<Type::Q6_K>()[i];
     default: throw std::invalid_argument("no GEMM for this type");
   }
+}
+
+// Whether the device runs config i of type t (OpSDot, cooperative matrices).
+inline bool config_runnable(Type t, std::uint32_t i) {
+  const GemmConfig c = config_of(t, i);
+  return (!c.int_dot || device().features().integer_dot_product) && (!c.coopmat || device().cooperative_matrix_int8());
 }
 
 // Subgroup sizes a pipeline of `workgroup` threads may be pinned to (0: the driver's choice).
@@ -207,6 +220,10 @@ GemmResult run_gemm_with(const GemmCase& c, std::span<const float> want) {
   GemmResult res;
   if (cfg.int_dot && !d.features().integer_dot_product) {
     res.cmp = {false, "device lacks shaderIntegerDotProduct (int_dot config)"};
+    return res;
+  }
+  if (cfg.coopmat && !d.cooperative_matrix_int8()) {
+    res.cmp = {false, "device lacks int8 cooperative matrices (coopmat config)"};
     return res;
   }
   const typename Op::Problem problem{c.rows, c.cols, c.batch};

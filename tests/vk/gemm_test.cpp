@@ -22,9 +22,7 @@ constexpr int kOrdinary[] = {0};
 bool quantized(Type t) { return ops::weight_format(t).act != ops::ActKind::Float; }
 // Columns of one logical-lane unit: a block (quantized) or 8 elements (float: whole F16/BF16 words).
 std::uint32_t block_of(Type t) { return quantized(t) ? ops::weight_format(t).block_elems : 8; }
-bool runnable(Type t, std::uint32_t config) {
-  return !config_of(t, config).int_dot || device().features().integer_dot_product;
-}
+bool runnable(Type t, std::uint32_t config) { return config_runnable(t, config); }
 // The subgroup size config i runs with, cycling through the allowed ones (0
 // included): every size is covered and each (variant, config) compiles once
 // (a cold llvmpipe compiles a GEMM pipeline in ~0.4 s: the pipeline count is
@@ -345,6 +343,62 @@ TEST(Gemm, MatchesReferenceWhenFedByQuantizeActOfTheWholeBatch) {
     expect_gemm(c, seed);
   }
   expect_validation_clean();
+}
+
+// The cooperative-matrix shader at Qwen3 projection widths: 4096 (16 K-quant
+// super-blocks: half its lanes empty), 12,288 (ffn_down: lanes of 1 and 2
+// blocks; with 8 subgroups) and 1,024 + 32 (Q8_0/Q4_0: a ragged lane tail); 70 rows and 133
+// columns (ragged 32-row and 64-column tiles), ordinary and zero/FLT_MIN
+// activations (the wide and non-finite classes below, with extreme scales: wide
+// ones overflow to inf - inf = NaN in Q5_K/Q6_K rows, as the reference). Runs
+// where the device has int8 cooperative matrices (the H100), skipped elsewhere.
+TEST(GemmCoopmat, MatchesReferenceOnQwen3WidthsWithRaggedTilesForEveryQuantizedType) {
+  if (!device().cooperative_matrix_int8()) GTEST_SKIP() << "no int8 cooperative matrices on " << device().features().name;
+  std::uint64_t seed = kSeed + 900;
+  for (Type t : kTypes) {
+    if (!quantized(t)) continue;
+    std::vector<std::uint32_t> widths{4096, 12288};
+    if (block_of(t) == 32) widths.push_back(1024 + 32);
+    for (std::uint32_t cols : widths) {
+      constexpr int kFinite[] = {0, 2};
+      GemmCase c = make_case(t, 70, cols, 133, ++seed, kFinite);
+      c.config = cols == 12288 ? kCoopmatConfig256 : kCoopmatConfig;
+      const GemmResult r = expect_gemm(c, seed);
+      EXPECT_EQ(r.nan, 0u) << describe(c);
+      EXPECT_GT(r.nonzero, std::size_t(70) * 133 / 2) << describe(c) << ": output mostly zero";
+    }
+    // Extreme scales (zero, subnormal, huge, inf/NaN) through the same path.
+    for (std::uint32_t cfg : {kCoopmatConfig, kCoopmatConfig256}) {
+      GemmCase e = make_case(t, 40, 35 * block_of(t), 65, ++seed, kAllClasses, true, true);
+      e.config = cfg;
+      expect_gemm(e, seed);
+    }
+  }
+  expect_validation_clean();
+}
+
+// A device that did not enable int8 cooperative matrices (lavapipe has none;
+// here: the test device adopted without AdoptedDevice::nv_cooperative_matrix_enabled)
+// refuses to record the cooperative-matrix GEMM and names what is missing,
+// instead of handing the driver SPIR-V it cannot run.
+TEST(GemmCoopmat, RecordingOnADeviceWithoutCooperativeMatricesThrowsNamingThem) {
+  Device& owner = device();
+  Device adopted(AdoptedDevice{owner.instance(), owner.physical(), owner.handle(), owner.queue(), owner.queue_family()});
+  EXPECT_FALSE(adopted.cooperative_matrix_int8());
+  PipelineCache cache(adopted);
+  Recorder rec(adopted, cache);
+  using Op = ops::Gemm<Type::Q4_K, ops::kCoopmatGemm256>;
+  const Op::Problem prob{32, 256, 64};
+  const auto el = Op::elements(prob);
+  Buffer w(adopted, el[0] * 4), x(adopted, el[1] * 4), y(adopted, el[2] * 4);
+  try {
+    submit_and_wait(adopted, [&](VkCommandBuffer cmd) { record<Op>(rec, cmd, {whole(w), whole(x), whole(y)}, prob); });
+    FAIL() << "expected vk::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("gemm_q4_k_cm"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("VK_NV_cooperative_matrix"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(rec.dispatches(), 0u);
 }
 
 TEST(Gemm, RejectsProblemsItsDescriptorCallsInvalidWithTheReason) {

@@ -35,9 +35,13 @@
 // No subgroup operation anywhere (as the GEMV: the bits cannot depend on the
 // subgroup size).
 //
-// This is the plain shader: integer dot products (OpSDot with int_dot) on the
-// shader cores. A cooperative-matrix path is a separate variant with the same
-// contract (issue #6).
+// Two shaders compute it. gemm.comp (above) is the plain one: integer dot
+// products (OpSDot with int_dot) on the shader cores, any Vulkan 1.3 device.
+// gemm_cm.comp (GemmConfig::coopmat, quantized weights only) forms each block's
+// integer parts on cooperative-matrix units (VK_NV_cooperative_matrix int8
+// 16x16x32, 32-wide subgroups: kCoopmatGemm or kCoopmatGemm256) and keeps
+// every float op, in the same canonical order, on the shader cores; its
+// header comment has the mapping. Both give the same bits.
 #pragma once
 
 #include <array>
@@ -59,20 +63,27 @@ struct GemmConfig {
   std::uint32_t items = 2;        // rows per thread (rows per workgroup = workgroup/32 · items)
   std::uint32_t cols = 8;         // batch columns per workgroup
   bool int_dot = false;           // quantized: OpSDot for the 4×int8 dot products
+  bool coopmat = false;           // gemm_cm.comp: integer parts on cooperative-matrix units
 };
+
+// The cooperative-matrix shader's mappings: a tile of 32 rows by 64 batch
+// columns (gemm_cm.comp's TM, TN) for 4 subgroups of 32 (items 8) or 8 (items 4).
+inline constexpr GemmConfig kCoopmatGemm{128, 8, 64, false, true};
+inline constexpr GemmConfig kCoopmatGemm256{256, 4, 64, false, true};
 
 namespace detail {
 
 inline constexpr std::string_view kGemmVariants[] = {
     "gemm_f32", "gemm_f16", "gemm_bf16", "gemm_q8_0", "gemm_q4_0", "gemm_q4_k", "gemm_q5_k", "gemm_q6_k",
-    "gemm_q8_0_dot4", "gemm_q4_0_dot4", "gemm_q4_k_dot4", "gemm_q5_k_dot4", "gemm_q6_k_dot4"};
+    "gemm_q8_0_dot4", "gemm_q4_0_dot4", "gemm_q4_k_dot4", "gemm_q5_k_dot4", "gemm_q6_k_dot4",
+    "gemm_q8_0_cm", "gemm_q4_0_cm", "gemm_q4_k_cm", "gemm_q5_k_cm", "gemm_q6_k_cm"};
 
-constexpr std::string_view gemm_variant(quant::Type t, bool int_dot) {
+constexpr std::string_view gemm_variant(quant::Type t, bool int_dot, bool coopmat) {
   const std::string_view s = weight_format(t).suffix;
+  const std::string_view tail = coopmat ? "_cm" : int_dot ? "_dot4" : "";
   for (std::string_view v : kGemmVariants) {
-    const bool dot = v.ends_with("_dot4");
-    const std::string_view base = dot ? v.substr(0, v.size() - 5) : v;
-    if (dot == int_dot && base.substr(5) == s) return v;
+    const std::string_view base = v.substr(5);
+    if (base.size() == s.size() + tail.size() && base.starts_with(s) && base.ends_with(tail)) return v;
   }
   return {};
 }
@@ -90,18 +101,25 @@ struct Gemm {
   static_assert(kQuantized || !C.int_dot, "int_dot applies to quantized weights only");
   static_assert(C.workgroup >= 32 && C.workgroup <= 1024 && C.workgroup % 32 == 0,
                 "the workgroup is whole groups of 32 threads (one per logical lane)");
-  static_assert(C.items >= 1 && C.items <= 8 && C.cols >= 1 && C.cols <= 8 && C.items * C.cols <= 32,
+  static_assert(C.coopmat || (C.items >= 1 && C.items <= 8 && C.cols >= 1 && C.cols <= 8 && C.items * C.cols <= 32),
                 "items and cols 1..8, items·cols <= 32 register accumulators per thread");
+  static_assert(!C.coopmat || (kQuantized && (C.workgroup == 128 || C.workgroup == 256) && C.workgroup / 32 * C.items == 32 &&
+                               C.cols == 64 && !C.int_dot),
+                "the cooperative-matrix GEMM takes quantized weights, 4 or 8 subgroups, 32 rows × 64 columns");
 
   static constexpr std::uint32_t kRows = C.workgroup / 32 * C.items;  // rows per workgroup
-  // Shared memory: the lanes of every (row, column) of the tile.
-  static constexpr std::uint32_t kSharedBytes = 4 * kRows * C.cols * kLanes;
-  static_assert(kSharedBytes <= 16384, "shared memory over 16 KiB: fewer rows or columns per workgroup");
+  // Shared memory: the lanes of every (row, column) of the tile (gemm.comp;
+  // gemm_cm.comp's planes, codes and scratch are at most 44 KiB, its header).
+  static constexpr std::uint32_t kSharedBytes = C.coopmat ? 44 * 1024 : 4 * kRows * C.cols * kLanes;
+  static_assert(C.coopmat || kSharedBytes <= 16384, "shared memory over 16 KiB: fewer rows or columns per workgroup");
 
   static constexpr bool kNeedsIntegerDotProduct = C.int_dot;
-  static constexpr std::string_view kVariant = detail::gemm_variant(T, C.int_dot);
+  // The device must have enabled VK_NV_cooperative_matrix with int8 16x16x32
+  // and run 32-wide subgroups (vk::Device::cooperative_matrix_int8()).
+  static constexpr bool kNeedsCooperativeMatrix = C.coopmat;
+  static constexpr std::string_view kVariant = detail::gemm_variant(T, C.int_dot, C.coopmat);
   static_assert(!kVariant.empty(), "variant missing from detail::kGemmVariants");
-  static constexpr std::string_view kSource = "gemm.comp";
+  static constexpr std::string_view kSource = C.coopmat ? "gemm_cm.comp" : "gemm.comp";
 
   static constexpr std::array<Define, 2> kDefines{{{"QVK_WTYPE", int(T)}, {"QVK_INT_DOT", C.int_dot ? 1 : 0}}};
   static constexpr std::array<SpecConstant, 5> kSpecConstants{{{"WORKGROUP_SIZE", 0, C.workgroup},
@@ -178,6 +196,9 @@ static_assert(Gemm<quant::Type::Q4_K>::act_words(512, 3) == ActLayout{256, 1536}
               Gemm<quant::Type::F16>::act_words(24, 2) == 48);
 static_assert(Gemm<quant::Type::Q8_0>::valid({2048, 1024, 7}) && !Gemm<quant::Type::Q4_K>::valid({16, 1024 + 32, 2}) &&
               !Gemm<quant::Type::F16>::valid({4, 16, 0}));
-static_assert(Gemm<quant::Type::Q6_K, GemmConfig{.int_dot = true}>::kVariant == "gemm_q6_k_dot4");
+static_assert(Gemm<quant::Type::Q6_K, GemmConfig{.int_dot = true}>::kVariant == "gemm_q6_k_dot4" &&
+              Gemm<quant::Type::Q6_K>::kVariant == "gemm_q6_k" && Gemm<quant::Type::Q4_K, kCoopmatGemm>::kVariant == "gemm_q4_k_cm");
+static_assert(Gemm<quant::Type::Q4_K, kCoopmatGemm>::kRows == 32 &&
+              Gemm<quant::Type::Q4_K, kCoopmatGemm>::groups({4096, 4096, 512}) == Groups{8, 128, 1});
 
 }  // namespace qvk::ops

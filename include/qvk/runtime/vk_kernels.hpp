@@ -41,7 +41,8 @@ inline constexpr std::uint32_t kTopKWorkgroup = 256;
 inline constexpr std::uint32_t kSampleWorkgroup = 128;  // one thread per candidate (k <= ops::kTopKMaxK)
 inline constexpr std::uint32_t kAttnChunksWorkgroup = 128;
 inline constexpr std::uint32_t kAttnCombineWorkgroup = 128;
-// The batched-prefill GEMM's mapping (int_dot set per call).
+// The batched-prefill GEMM's mapping (int_dot set per call); quantized weights
+// take ops::kCoopmatGemm instead where the device has it (detail::gemm_as).
 inline constexpr ops::GemmConfig kGemmConfig{128, 2, 8, false};
 // Query heads per kv head the attention instance supports (every dense Qwen2/Qwen3 has <= 8).
 inline constexpr std::uint32_t kAttnMaxGroup = 8;
@@ -114,8 +115,18 @@ namespace detail {
 template <Type T, bool Dot>
 void gemm_as(vk::Recorder& rec, VkCommandBuffer cmd, vk::BufferRange w, vk::BufferRange x, vk::BufferRange y,
              std::uint32_t rows, std::uint32_t cols, std::uint32_t batch) {
-  constexpr bool kDot = Dot && ops::weight_format(T).act != ops::ActKind::Float;
+  constexpr bool kQuantized = ops::weight_format(T).act != ops::ActKind::Float;
+  constexpr bool kDot = Dot && kQuantized;
   using Op = ops::Gemm<T, ops::GemmConfig{kGemmConfig.workgroup, kGemmConfig.items, kGemmConfig.cols, kDot}>;
+  if constexpr (kQuantized) {
+    // The same bits on cooperative-matrix units where the device has them (ops/gemm.hpp):
+    // 8 subgroups for the K-quants, 4 for the 32-element blocks (the faster of
+    // the two on the H100 at the 8B shapes, docs/perf.md).
+    constexpr bool kSuper = ops::weight_format(T).block_elems == 256;
+    using Cm = ops::Gemm<T, kSuper ? ops::kCoopmatGemm256 : ops::kCoopmatGemm>;
+    if (rec.device().cooperative_matrix_int8() && Cm::valid({rows, cols, batch}))
+      return vk::record<Cm>(rec, cmd, {w, x, y}, {rows, cols, batch});
+  }
   vk::record<Op>(rec, cmd, {w, x, y}, {rows, cols, batch});
 }
 

@@ -30,6 +30,9 @@ struct DeviceOptions {
   std::string select;
   // Enable the Khronos validation layer (with sync validation) if installed; also QVK_VALIDATION=1.
   bool validation = false;
+  // Enable VK_NV_cooperative_matrix where the device has int8 16x16x32 (the
+  // cooperative-matrix GEMM); QVK_COOPMAT=0 also turns it off.
+  bool cooperative_matrix = true;
 };
 
 // A device the caller owns. The caller must have created it with Vulkan 1.3
@@ -47,6 +50,9 @@ struct AdoptedDevice {
   // Set if the caller enabled the Vulkan 1.3 feature subgroupSizeControl: qvk
   // may then pin subgroup sizes (otherwise it leaves them to the driver).
   bool subgroup_size_control_enabled = false;
+  // Set if the caller enabled VK_NV_cooperative_matrix (feature cooperativeMatrix),
+  // shaderInt8 and vulkanMemoryModel: qvk may then use its cooperative-matrix GEMM.
+  bool nv_cooperative_matrix_enabled = false;
 };
 
 class Device {
@@ -55,7 +61,7 @@ class Device {
     init_volk(nullptr);
     create_instance(options);
     pick_physical(options.select.empty() ? env_or("QVK_DEVICE", "") : options.select);
-    create_device();
+    create_device(options.cooperative_matrix && env_or("QVK_COOPMAT", "1") != "0");
   }
 
   explicit Device(const AdoptedDevice& a)
@@ -69,6 +75,7 @@ class Device {
     if (!fn_.vkCmdPushDescriptorSetKHR)
       throw Error("adopted device was created without VK_KHR_push_descriptor, which qvk requires");
     subgroup_control_enabled_ = a.subgroup_size_control_enabled;  // Vulkan cannot tell us what the caller enabled
+    coopmat_enabled_ = a.nv_cooperative_matrix_enabled && coopmat_usable(features_);
     read_timestamp_bits();
   }
 
@@ -94,6 +101,9 @@ class Device {
   std::uint32_t timestamp_valid_bits() const { return timestamp_bits_; }
   // Whether qvk may give pipelines a required subgroup size (it enabled subgroupSizeControl itself).
   bool can_pin_subgroup_size() const { return subgroup_control_enabled_ && features_.sizes_controllable; }
+  // Whether the cooperative-matrix GEMM (ops::kCoopmatGemm) may run: VK_NV_cooperative_matrix
+  // enabled with int8 16x16x32, shaderInt8, vulkanMemoryModel, and 32-wide subgroups.
+  bool cooperative_matrix_int8() const { return coopmat_enabled_; }
 
   bool validation_enabled() const { return validation_; }
   // Validation errors and synchronization hazards reported so far, with their messages.
@@ -250,8 +260,16 @@ class Device {
     if (family_ == UINT32_MAX) throw Error("device '" + features_.name + "' has no compute queue");
   }
 
-  void create_device() {
+  static bool coopmat_usable(const DeviceFeatures& f) {
+    // 44 KiB: the shared memory of gemm_cm.comp (ops::Gemm<T, kCoopmatGemm>::kSharedBytes).
+    return f.nv_coopmat_int8_16x16x32 && f.shader_int8 && f.vulkan_memory_model && f.subgroup_size == 32 &&
+           f.max_shared_memory >= 44 * 1024 &&
+           (!f.sizes_controllable || (f.min_subgroup_size == 32 && f.max_subgroup_size == 32));
+  }
+
+  void create_device(bool want_coopmat) {
     const DeviceFeatures& f = features_;
+    const bool coopmat = want_coopmat && coopmat_usable(f);
     auto f13 = make_struct<VkPhysicalDeviceVulkan13Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES);
     f13.subgroupSizeControl = f.subgroup_size_control;
     f13.computeFullSubgroups = f.compute_full_subgroups;
@@ -261,6 +279,10 @@ class Device {
     f12.storageBuffer8BitAccess = f.storage_buffer_8bit;
     f12.shaderFloat16 = f.shader_float16;
     f12.shaderInt8 = f.shader_int8;
+    f12.vulkanMemoryModel = coopmat ? VK_TRUE : VK_FALSE;
+    auto cm = make_struct<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
+    cm.cooperativeMatrix = VK_TRUE;
+    if (coopmat) f13.pNext = &cm;
     auto f11 = make_struct<VkPhysicalDeviceVulkan11Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES);
     f11.pNext = &f12;
     f11.storageBuffer16BitAccess = f.storage_buffer_16bit;
@@ -272,17 +294,18 @@ class Device {
     qi.queueFamilyIndex = family_;
     qi.queueCount = 1;
     qi.pQueuePriorities = &priority;
-    const char* exts[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+    const char* exts[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};
     auto ci = make_struct<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
     ci.pNext = &feats;
     ci.queueCreateInfoCount = 1;
     ci.pQueueCreateInfos = &qi;
-    ci.enabledExtensionCount = 1;
+    ci.enabledExtensionCount = coopmat ? 2 : 1;
     ci.ppEnabledExtensionNames = exts;
     check(vkCreateDevice(physical_, &ci, nullptr, &device_), "vkCreateDevice");
     volkLoadDeviceTable(&fn_, device_);
     fn_.vkGetDeviceQueue(device_, family_, 0, &queue_);
     subgroup_control_enabled_ = f.subgroup_size_control;
+    coopmat_enabled_ = coopmat;
     read_timestamp_bits();
   }
 
@@ -297,6 +320,7 @@ class Device {
   bool owns_ = false;
   bool validation_ = false;
   bool subgroup_control_enabled_ = false;
+  bool coopmat_enabled_ = false;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   VkDevice device_ = VK_NULL_HANDLE;

@@ -32,6 +32,10 @@ struct DeviceFeatures {
        shader_int64 = false;
   bool integer_dot_product = false, int8_packed_dot_accelerated = false;
   bool khr_cooperative_matrix = false, nv_cooperative_matrix = false, nv_cooperative_matrix2 = false;
+  // VK_NV_cooperative_matrix lists int8 × int8 + int32 -> int32 at 16x16x32,
+  // subgroup scope (gemm_cm.comp's shape), and the cooperativeMatrix feature.
+  bool nv_coopmat_int8_16x16x32 = false;
+  bool vulkan_memory_model = false;  // Vulkan 1.2 feature (coopmat loads use its scopes)
   // Float controls for fp32 (the numerics contract does not rely on them:
   // docs/numerics.md defines tiny values itself).
   bool f32_denorm_preserve = false, f32_denorm_flush_to_zero = false, f32_rounding_rte = false;
@@ -78,7 +82,8 @@ struct DeviceFeatures {
     s += "  integer dot product " + std::string(yn(integer_dot_product)) + ", packed 4x8 accelerated " +
          yn(int8_packed_dot_accelerated) + "\n";
     s += "  cooperative matrix: KHR " + std::string(yn(khr_cooperative_matrix)) + ", NV " + yn(nv_cooperative_matrix) +
-         ", NV2 " + yn(nv_cooperative_matrix2) + "\n";
+         ", NV2 " + yn(nv_cooperative_matrix2) +
+         " (NV int8 16x16x32 " + yn(nv_coopmat_int8_16x16x32) + ", memory model " + yn(vulkan_memory_model) + ")\n";
     s += "  fp32 float controls: denorm preserve " + std::string(yn(f32_denorm_preserve)) + ", flush-to-zero " +
          yn(f32_denorm_flush_to_zero) + ", RTE " + yn(f32_rounding_rte) + "\n";
     s += "  push descriptors " + std::string(yn(push_descriptor)) + ", timestamps " + yn(timestamps) + " (period " +
@@ -173,6 +178,25 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   f.storage_buffer_8bit = f12.storageBuffer8BitAccess == VK_TRUE;
   f.shader_float16 = f12.shaderFloat16 == VK_TRUE;
   f.shader_int8 = f12.shaderInt8 == VK_TRUE;
+  f.vulkan_memory_model = f12.vulkanMemoryModel == VK_TRUE;
+  if (f.nv_cooperative_matrix && vkGetPhysicalDeviceCooperativeMatrixPropertiesNV) {
+    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{};
+    cm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+    VkPhysicalDeviceFeatures2 cf{};
+    cf.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+    cf.pNext = &cm;
+    vkGetPhysicalDeviceFeatures2(pd, &cf);
+    std::uint32_t n = 0;
+    vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &n, nullptr);
+    std::vector<VkCooperativeMatrixPropertiesNV> shapes(n);
+    for (auto& p : shapes) p.sType = VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV;
+    if (n > 0) vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &n, shapes.data());
+    for (const auto& p : shapes)
+      if (p.MSize == 16 && p.NSize == 16 && p.KSize == 32 && p.AType == VK_COMPONENT_TYPE_SINT8_NV &&
+          p.BType == VK_COMPONENT_TYPE_SINT8_NV && p.CType == VK_COMPONENT_TYPE_SINT32_NV &&
+          p.DType == VK_COMPONENT_TYPE_SINT32_NV && p.scope == VK_SCOPE_SUBGROUP_NV)
+        f.nv_coopmat_int8_16x16x32 = cm.cooperativeMatrix == VK_TRUE;
+  }
   f.subgroup_size_control = f13.subgroupSizeControl == VK_TRUE;
   f.compute_full_subgroups = f13.computeFullSubgroups == VK_TRUE;
   f.integer_dot_product = f13.shaderIntegerDotProduct == VK_TRUE;

@@ -109,6 +109,10 @@ void record(Recorder& rec, VkCommandBuffer cmd, const Bindings<Op>& bindings, co
   if constexpr (requires { Op::kNeedsIntegerDotProduct; })
     if (Op::kNeedsIntegerDotProduct && !rec.device().features().integer_dot_product)
       throw Error(std::string(Op::kVariant) + ": the device lacks shaderIntegerDotProduct (use a config without int_dot)");
+  if constexpr (requires { Op::kNeedsCooperativeMatrix; })
+    if (Op::kNeedsCooperativeMatrix && !rec.device().cooperative_matrix_int8())
+      throw Error(std::string(Op::kVariant) +
+                  ": the device has no VK_NV_cooperative_matrix int8 16x16x32 enabled (Device::cooperative_matrix_int8())");
   const auto elements = Op::elements(problem);
   std::array<VkDescriptorBufferInfo, Op::kBindings.size()> infos{};
   std::array<VkWriteDescriptorSet, Op::kBindings.size()> writes{};

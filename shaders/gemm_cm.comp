@@ -1,0 +1,355 @@
+#version 450
+// shaders/gemm_cm.comp — gemm.comp's contract (include/qvk/ops/gemm.hpp: column
+// b is the GEMV of X[b], term for term, lane for lane) with the integer parts
+// on cooperative-matrix units: VK_NV_cooperative_matrix, int8 × int8 → int32,
+// 16×16×32 per subgroup. Integer sums are exact in any order, so the units may
+// add the products of a block however they like; every float op stays here,
+// in the canonical order.
+//
+// Tile: 32 weight rows × 64 batch columns per workgroup of NSG = 4 or 8
+// subgroups of 32 threads (gemm.hpp: kCoopmatGemm, kCoopmatGemm256). Per block
+// k of the rows (QVK_BLOCK elements: a K-quant super-block or a 32-element block):
+//   1. all threads decode the 32 rows' block into int8 planes in shared memory
+//      (NSG threads per row) and copy the 64 columns' activation codes of that
+//      block beside them;
+//   2. with 4 subgroups, subgroup s multiplies both 16-row tiles by columns
+//      16s … 16s+15; with 8, one 16-row tile (s % 2) by columns 16(s/2) …;
+//   3. the int32 results go through shared memory to the threads, which form
+//      block_term (quant_blocks.glsl, the GEMV's own code) per (row, column).
+// Weight codes times an integer sub-block scale do not fit int8 (Q4_K: up to
+// 945, Q6_K: ±4,096), so the scaled code v is split as v = 128·hi + lo with
+// lo in [0, 127] and hi small, two planes and two products whose sum is the
+// block's integer A exactly; the K-quants' min part B = Σ m·sums is a third
+// plane (each element carries its sub-block's min) times the same codes.
+//
+// The canonical sum without 32 stored lanes per output: lane l adds the terms
+// of blocks l, l+32, … in order from +0, and the lane tree pairs lane i with
+// i+16, then i with i+8, …; visiting the lanes in bit-reversed order (0, 16, 8,
+// 24, …) finishes siblings back to back, so a binary-counter stack of 5
+// partial sums per output reproduces the tree's adds exactly (combine()).
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_spirv_intrinsics : enable
+#extension GL_NV_cooperative_matrix : require
+#extension GL_NV_integer_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int8 : require
+#extension GL_EXT_control_flow_attributes : require
+
+#include "prelude.glsl"
+#include "numerics.glsl"
+#include "weights.glsl"
+
+layout(set = 0, binding = 0, std430) restrict readonly buffer Buf_w4 { uvec4 w4[]; };
+layout(set = 0, binding = 1, std430) restrict readonly buffer Buf_act4 { uvec4 act4[]; };
+const uint P = 1u;
+uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as one vector
+#include "quant_blocks.glsl"
+
+#define TM 32u  // rows per workgroup (ROWS)
+#define TN 64u  // batch columns per workgroup (COLS)
+#define KSTEPS (QVK_BLOCK / 32u)
+// Shared rows in uvec4s: one block of int8 codes, plus one uvec4 so the 16
+// rows a fragment load reads start in different banks.
+#define RS (QVK_BLOCK / 16u + 1u)
+#if QVK_HAS_MINS
+#define NPLANES 3  // hi, lo, mins
+#elif QVK_WTYPE == QVK_TYPE_Q6_K
+#define NPLANES 2  // hi, lo
+#else
+#define NPLANES 1  // the codes themselves (Q8_0; Q4_0 as q − 8)
+#endif
+#define SPLIT (NPLANES >= 2)
+#define NACC (QVK_HAS_MINS ? 2u : 1u)  // accumulators per 16-row tile: A (and B)
+#define ACT0 (NPLANES * TM * RS)
+#define SCRATCH (8u * NACC * 64u)  // all subgroups: 8 tiles · NACC · 16×16 int32
+#define ACT_SIZE (TN * RS)
+// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 256 B of scales: gemm.hpp's
+// kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
+shared uvec4 sm[ACT0 + (ACT_SIZE > SCRATCH ? ACT_SIZE : SCRATCH)];  // the scratch reuses the activations
+shared vec2 s_scale[TM];
+const uint NSG = WORKGROUP_SIZE / 32u;  // subgroups: 4 or 8
+const uint TPS = 8u / NSG;              // 16×16 output tiles per subgroup: 2 or 1
+const uint OUTS = 8u * TPS;             // outputs per thread: 16 or 8
+const uint WPT = QVK_BLOCK / 4u / NSG;  // words per thread per plane: 16/8 (K-quants), 2/1
+const uint ATOT = TN * (QVK_BLOCK / 16u);              // uvec4s of activation codes per block
+const uint AVN = (ATOT + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;  // per thread (<= 8)
+
+#define ACC icoopmatNV<32, gl_ScopeSubgroup, 16, 16>
+#define MAT_A icoopmatNV<8, gl_ScopeSubgroup, 16, 32>
+#define MAT_B icoopmatNV<8, gl_ScopeSubgroup, 32, 16>
+
+// The packed int8 codes of 4 elements times the sub-block scale sc (unsigned
+// codes < 256, sc·code < 32,768): the lo and hi bytes of each product.
+void split_scaled(uint q, uint sc, out uint hi, out uint lo) {
+  const uint e = (q & 0x00ff00ffu) * sc, o = ((q >> 8) & 0x00ff00ffu) * sc;  // 16-bit lanes, no carry
+  lo = (e & 0x007f007fu) | ((o & 0x007f007fu) << 8);
+  hi = ((e >> 7) & 0x00ff00ffu) | (((o >> 7) & 0x00ff00ffu) << 8);
+}
+
+// Thread qq (of NSG per row)'s share of block kb of row `row`: words
+// WPT·qq … WPT·qq + WPT − 1 of the row's block in each plane (element 4·word +
+// byte). load() fetches it from memory one block ahead; decode() turns it into
+// the planes' words, wv[plane][word].
+#if QVK_WTYPE == QVK_TYPE_Q8_0 || QVK_WTYPE == QVK_TYPE_Q4_0
+#define NRAW 2
+#elif QVK_WTYPE == QVK_TYPE_Q4_K
+#define NRAW 12  // header, one 32-byte qs group (two sub-blocks)
+#elif QVK_WTYPE == QVK_TYPE_Q5_K
+#define NRAW 20  // header, one 32-byte qs group, the 32 qh bytes
+#else
+#define NRAW 25  // up to two 32-byte ql halves, 32 qh bytes, up to 4 scales
+#endif
+void load(uint row, uint kb, uint qq, out uint rw[NRAW]) {
+  const uint blk = row * (pc.cols / QVK_BLOCK) + kb;
+  uint r[8];
+#if QVK_WTYPE == QVK_TYPE_Q8_0
+  qvk_w_run(blk * 34u + 2u + 4u * WPT * qq, WPT, r);
+  rw[0] = r[0];
+  rw[1] = r[1];
+#elif QVK_WTYPE == QVK_TYPE_Q4_0
+  // Word gw < 4: low nibbles of qs bytes 4gw…; gw >= 4: high nibbles of bytes 4(gw − 4)….
+  qvk_w_run(blk * 18u + 2u + 4u * ((WPT * qq) & 3u), WPT, r);
+  rw[0] = r[0];
+  rw[1] = r[1];
+#elif QVK_HAS_MINS
+  // Sub-blocks s = (WPT/8)·qq …: qs group c = s/2 (low nibbles: s even).
+  const uint b4 = blk * BLOCK_VEC4, c = (WPT / 8u * qq) >> 1;
+#if QVK_WTYPE == QVK_TYPE_Q4_K
+  const uvec4 v[3] = uvec4[3](w4[b4], w4[b4 + 1u + 2u * c], w4[b4 + 2u + 2u * c]);
+  [[unroll]] for (uint i = 0u; i < 12u; ++i) rw[i] = v[i >> 2][i & 3u];
+#else
+  const uvec4 v[5] = uvec4[5](w4[b4], w4[b4 + 3u + 2u * c], w4[b4 + 4u + 2u * c], w4[b4 + 1u], w4[b4 + 2u]);
+  [[unroll]] for (uint i = 0u; i < 20u; ++i) rw[i] = v[i >> 2][i & 3u];
+#endif
+#else
+  // 32-element units U = (WPT/8)·qq …: half hh = U/4, quadrant qd = U%4: ql bytes
+  // 64hh + 32(qd&1) + i (nibble qd/2), qh bytes 32hh + i (bits 2qd), the int8
+  // scales of sub-blocks 2U, 2U+1 (16 elements each).
+  const uint base = blk * 210u, U0 = WPT / 8u * qq, hh = U0 >> 2;
+  [[unroll]] for (uint u = 0u; u < 2u; ++u) {
+    if (u >= WPT / 8u) break;
+    qvk_w_run(base + 64u * hh + 32u * ((U0 + u) & 1u), 8u, r);
+    [[unroll]] for (uint i = 0u; i < 8u; ++i) rw[8u * u + i] = r[i];
+  }
+  qvk_w_run(base + 128u + 32u * hh, 8u, r);
+  [[unroll]] for (uint i = 0u; i < 8u; ++i) rw[16u + i] = r[i];
+  qvk_w_run(base + 192u + 2u * U0, 1u, r);
+  rw[24] = r[0];
+#endif
+}
+
+void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
+#if QVK_WTYPE == QVK_TYPE_Q8_0
+  [[unroll]] for (uint m = 0u; m < 2u; ++m) if (m < WPT) wv[0][m] = rw[m];
+#elif QVK_WTYPE == QVK_TYPE_Q4_0
+  const uint nsh = 4u * ((WPT * qq) >> 2);
+  [[unroll]] for (uint m = 0u; m < 2u; ++m) {
+    if (m >= WPT) break;
+    const uint nib = (rw[m] >> nsh) & 0x0f0f0f0fu;
+    wv[0][m] = (nib + 0x78787878u) ^ 0x80808080u;  // each byte q − 8 as int8
+  }
+#elif QVK_HAS_MINS
+  [[unroll]] for (uint u = 0u; u < 2u; ++u) {
+    if (u >= WPT / 8u) break;
+    const uint sb = WPT / 8u * qq + u;  // the sub-block
+    const uvec2 sm_ = qvk_k_scale_min(sb, rw[1], rw[2], rw[3]);
+    [[unroll]] for (uint m = 0u; m < 8u; ++m) {
+      uint q = (rw[4u + m] >> (4u * (sb & 1u))) & 0x0f0f0f0fu;
+#if QVK_WTYPE == QVK_TYPE_Q5_K
+      q |= ((rw[12u + m] >> sb) & 0x01010101u) << 4;
+#endif
+      split_scaled(q, sm_.x, wv[0][8u * u + m], wv[1][8u * u + m]);
+      wv[2][8u * u + m] = sm_.y * 0x01010101u;
+    }
+  }
+#elif QVK_WTYPE == QVK_TYPE_Q6_K
+  [[unroll]] for (uint u = 0u; u < 2u; ++u) {
+    if (u >= WPT / 8u) break;
+    const uint U = WPT / 8u * qq + u, qd = U & 3u;
+    [[unroll]] for (uint m = 0u; m < 8u; ++m) {
+      const uint q = ((rw[8u * u + m] >> (4u * (qd >> 1))) & 0x0f0f0f0fu) | (((rw[16u + m] >> (2u * qd)) & 0x03030303u) << 4);
+      const int sc = bitfieldExtract(int(rw[24]), int(8u * (2u * u + (m >> 2))), 8);
+      // v = sc·(q − 32) + 4096 in [0, 8033], per 16-bit lane without a borrow:
+      // q·(sc + 128) + (4096 − 32·sc) − 128·q, every partial in [0, 65535].
+      const uint c = uint(4096 - 32 * sc) * 0x00010001u, scp = uint(sc + 128);
+      const uint qe = q & 0x00ff00ffu, qo = (q >> 8) & 0x00ff00ffu;
+      const uint ve = qe * scp + c - (qe << 7), vo = qo * scp + c - (qo << 7);
+      // lo = v mod 128 (4096 is a multiple of 128), hi = v/128 − 32 as int8.
+      wv[1][8u * u + m] = (ve & 0x007f007fu) | ((vo & 0x007f007fu) << 8);
+      const uint he = (((ve >> 7) & 0x007f007fu) + 0x00e000e0u) & 0x00ff00ffu;
+      const uint ho = (((vo >> 7) & 0x007f007fu) + 0x00e000e0u) & 0x00ff00ffu;
+      wv[0][8u * u + m] = he | (ho << 8);
+    }
+  }
+#endif
+}
+
+// The output (row, column) pairs thread lane ln owns: element ln + 32e of
+// its subgroup's tile ti, o = 8·ti + e (OUTS of them).
+float run[16];  // the current lane's sum
+float st0[16], st1[16], st2[16], st3[16], st4[16];  // the tree's pending subtrees
+
+// Lane j (in bit-reversed order) is complete in run: add it into the tree
+// as numerics::strided_sum's levels would (left operand = the lower lanes).
+void combine(uint j) {
+  [[unroll]] for (uint o = 0u; o < 16u; ++o) {
+    if (o >= OUTS) break;
+    float v = run[o];
+    if ((j & 1u) == 0u) { st0[o] = v; continue; }
+    v = qvk_add(st0[o], v);
+    if ((j & 2u) == 0u) { st1[o] = v; continue; }
+    v = qvk_add(st1[o], v);
+    if ((j & 4u) == 0u) { st2[o] = v; continue; }
+    v = qvk_add(st2[o], v);
+    if ((j & 8u) == 0u) { st3[o] = v; continue; }
+    v = qvk_add(st3[o], v);
+    if ((j & 16u) == 0u) { st4[o] = v; continue; }
+    st4[o] = qvk_add(st4[o], v);  // j == 31: the root
+  }
+}
+
+// Output tile ti of subgroup sg: its 16-row tile and its 16-column tile.
+uint tile_row(uint sg, uint ti) { return TPS == 2u ? ti : (sg & 1u); }
+uint tile_col(uint sg) { return TPS == 2u ? sg : (sg >> 1); }
+
+void main() {
+  const uint t = gl_LocalInvocationID.x, sg = t >> 5, ln = t & 31u;
+  const uint row0 = (gl_WorkGroupID.y + gl_WorkGroupID.z * gl_NumWorkGroups.y) * TM;
+  if (row0 >= pc.rows) return;  // the grid's spare row tiles (uniform)
+  const uint col0 = gl_WorkGroupID.x * TN;
+  const uint nb = pc.cols / QVK_BLOCK, last_row = pc.rows - 1u, last_col = pc.batch - 1u;
+  const uint dr = t / NSG, qq = t % NSG;  // decode: row dr, share qq
+  const uint drow = min(row0 + dr, last_row);
+  const uint SCR = ACT0 + sg * (TPS * NACC * 64u);  // this subgroup's scratch: A tiles, then B tiles
+  const uint ct = tile_col(sg), rt0 = tile_row(sg, 0u);
+
+  // The blocks in visiting order: lane j (bit-reversed), its blocks kb, kb+32, ….
+  // Each block's weights, scales and activation codes are fetched into
+  // registers one block ahead, so their latency hides behind the previous
+  // block's products and terms.
+  uint rw[NRAW];
+  uvec4 pa[8];
+  vec2 psc;
+  load(drow, 0u, qq, rw);  // block 0: lane 0's first
+  psc = block_scales(drow * nb);
+  [[unroll]] for (uint a = 0u; a < 8u; ++a) {
+    if (a >= AVN) break;
+    const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
+    pa[a] = act4[(min(col0 + n, last_col) * pc.cols) / 16u + c];
+  }
+  for (uint j = 0u; j < 32u; ++j) {
+    const uint lane = bitfieldReverse(j) >> 27;
+    [[unroll]] for (uint o = 0u; o < 16u; ++o) run[o] = 0.0;
+    for (uint kb = lane; kb < nb; kb += 32u) {
+      // 1. the fetched block into shared memory: the rows' planes, scales and the columns' codes.
+      {
+        uint wv[NPLANES][16];
+        decode(rw, qq, wv);
+        [[unroll]] for (uint p = 0u; p < NPLANES; ++p)
+          [[unroll]] for (uint m = 0u; m < 16u; ++m) {
+            if (m >= WPT) break;
+            const uint word = qq * WPT + m;  // of the row's block
+            sm[p * TM * RS + dr * RS + (word >> 2)][word & 3u] = wv[p][m];
+          }
+      }
+      if (qq == 0u) s_scale[dr] = psc;
+      [[unroll]] for (uint a = 0u; a < 8u; ++a) {
+    if (a >= AVN) break;
+        const uint i = t + WORKGROUP_SIZE * a;
+        if (i < ATOT) sm[ACT0 + (i / (QVK_BLOCK / 16u)) * RS + i % (QVK_BLOCK / 16u)] = pa[a];
+      }
+      memoryBarrierShared();
+      barrier();
+
+      // The next block in visiting order (uniform), fetched now.
+      uint next = kb + 32u;
+      for (uint j2 = j + 1u; next >= nb && j2 < 32u; ++j2) next = bitfieldReverse(j2) >> 27;
+      if (next < nb) {
+        load(drow, next, qq, rw);
+        psc = block_scales(drow * nb + next);
+        [[unroll]] for (uint a = 0u; a < 8u; ++a) {
+    if (a >= AVN) break;
+          const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
+          pa[a] = act4[(min(col0 + n, last_col) * pc.cols + next * QVK_BLOCK) / 16u + c];
+        }
+      }
+
+      // 2. the integer parts of the subgroup's tiles: rows rt0 (and rt0 + 1 with
+      // 4 subgroups) × columns ct.
+      ACC a0 = ACC(0), a1 = ACC(0);
+#if QVK_HAS_MINS
+      ACC b0 = ACC(0), b1 = ACC(0);
+#endif
+      MAT_A fa;
+      MAT_B fb;
+      const uint R0 = 16u * rt0 * RS, B0 = ACT0 + 16u * ct * RS;
+#if SPLIT
+      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // hi
+        coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
+        coopMatLoadNV(fa, sm, R0 + 2u * ks, RS, false);
+        a0 = coopMatMulAddNV(fa, fb, a0);
+        if (TPS == 2u) {
+          coopMatLoadNV(fa, sm, R0 + 16u * RS + 2u * ks, RS, false);
+          a1 = coopMatMulAddNV(fa, fb, a1);
+        }
+      }
+      for (uint d = 0u; d < 7u; ++d) {  // × 128 by doubling (integer adds, exact)
+        a0 = a0 + a0;
+        if (TPS == 2u) a1 = a1 + a1;
+      }
+#endif
+      const uint LO = SPLIT ? 1u : 0u;
+      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // lo (or the codes)
+        coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
+        coopMatLoadNV(fa, sm, LO * TM * RS + R0 + 2u * ks, RS, false);
+        a0 = coopMatMulAddNV(fa, fb, a0);
+        if (TPS == 2u) {
+          coopMatLoadNV(fa, sm, LO * TM * RS + R0 + 16u * RS + 2u * ks, RS, false);
+          a1 = coopMatMulAddNV(fa, fb, a1);
+        }
+#if QVK_HAS_MINS
+        coopMatLoadNV(fa, sm, 2u * TM * RS + R0 + 2u * ks, RS, false);
+        b0 = coopMatMulAddNV(fa, fb, b0);
+        if (TPS == 2u) {
+          coopMatLoadNV(fa, sm, 2u * TM * RS + R0 + 16u * RS + 2u * ks, RS, false);
+          b1 = coopMatMulAddNV(fa, fb, b1);
+        }
+#endif
+      }
+      barrier();  // every subgroup is done with the activations the scratch overwrites
+
+      // 3. through shared memory to the owners: the float terms, in lane order.
+      coopMatStoreNV(a0, sm, SCR, 4u, false);
+      if (TPS == 2u) coopMatStoreNV(a1, sm, SCR + 64u, 4u, false);
+#if QVK_HAS_MINS
+      coopMatStoreNV(b0, sm, SCR + 64u * TPS, 4u, false);
+      if (TPS == 2u) coopMatStoreNV(b1, sm, SCR + 64u * TPS + 64u, 4u, false);
+#endif
+      memoryBarrierShared();
+      barrier();
+      [[unroll]] for (uint o = 0u; o < 16u; ++o) {
+    if (o >= OUTS) break;
+        const uint ti = o >> 3, idx = ln + 32u * (o & 7u);  // (idx / 16, idx % 16) of tile ti
+        const uint r = 16u * tile_row(sg, ti) + (idx >> 4);
+        const uint col = min(col0 + 16u * ct + (idx & 15u), last_col);
+        const int A = int(sm[SCR + 64u * ti + (idx >> 2)][idx & 3u]);
+#if QVK_HAS_MINS
+        const int B = int(sm[SCR + 64u * TPS + 64u * ti + (idx >> 2)][idx & 3u]);
+#else
+        const int B = 0;
+#endif
+        const vec2 sc = s_scale[r];
+        run[o] = qvk_add(run[o], block_term_final(col * nb + kb, A, B, sc.x, sc.y));
+      }
+      barrier();  // before the next block's decode overwrites the scratch
+    }
+    combine(j);
+  }
+
+  [[unroll]] for (uint o = 0u; o < 16u; ++o) {
+    if (o >= OUTS) break;
+    const uint ti = o >> 3, idx = ln + 32u * (o & 7u);
+    const uint row = row0 + 16u * tile_row(sg, ti) + (idx >> 4), col = col0 + 16u * ct + (idx & 15u);
+    if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = qvk_canonical_nan(st4[o]);
+  }
+}
