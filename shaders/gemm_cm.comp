@@ -6,6 +6,15 @@
 // add the products of a block however they like; every float op stays here,
 // in the canonical order.
 //
+// Integers come from the activation codes alone: Q4_0's −8·Σc, Q6_K's −32·Σc
+// and the K-quants' B = Σ m·Σc are products with the codes, not reads of the
+// layout's stored sums (which every producer, QuantizeAct and quant::Q8Act,
+// computes from the same codes; gemm.hpp states the precondition).
+//
+// Subgroup s is taken to be invocations 32s … 32s+31 (sg = t / 32): true on
+// the devices that have this extension (NVIDIA, contiguous 32-wide subgroups,
+// vk::Device checks the size); gl_SubgroupID would not need the assumption.
+//
 // Tile: 32 weight rows × 64 batch columns per workgroup of NSG = 4 or 8
 // subgroups of 32 threads (gemm.hpp: kCoopmatGemm, kCoopmatGemm256). Per block
 // k of the rows (QVK_BLOCK elements: a K-quant super-block or a 32-element block):
@@ -169,12 +178,12 @@ void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
     [[unroll]] for (uint m = 0u; m < 8u; ++m) {
       const uint q = ((rw[8u * u + m] >> (4u * (qd >> 1))) & 0x0f0f0f0fu) | (((rw[16u + m] >> (2u * qd)) & 0x03030303u) << 4);
       const int sc = bitfieldExtract(int(rw[24]), int(8u * (2u * u + (m >> 2))), 8);
-      // v = sc·(q − 32) + 4096 in [0, 8033], per 16-bit lane without a borrow:
+      // v = sc·(q − 32) + 4096 in [32, 8192], per 16-bit lane without a borrow:
       // q·(sc + 128) + (4096 − 32·sc) − 128·q, every partial in [0, 65535].
       const uint c = uint(4096 - 32 * sc) * 0x00010001u, scp = uint(sc + 128);
       const uint qe = q & 0x00ff00ffu, qo = (q >> 8) & 0x00ff00ffu;
       const uint ve = qe * scp + c - (qe << 7), vo = qo * scp + c - (qo << 7);
-      // lo = v mod 128 (4096 is a multiple of 128), hi = v/128 − 32 as int8.
+      // lo = v mod 128 (4096 is a multiple of 128), hi = v/128 − 32 in [−32, 32] as int8.
       wv[1][8u * u + m] = (ve & 0x007f007fu) | ((vo & 0x007f007fu) << 8);
       const uint he = (((ve >> 7) & 0x007f007fu) + 0x00e000e0u) & 0x00ff00ffu;
       const uint ho = (((vo >> 7) & 0x007f007fu) + 0x00e000e0u) & 0x00ff00ffu;
@@ -254,7 +263,7 @@ void main() {
       }
       if (qq == 0u) s_scale[dr] = psc;
       [[unroll]] for (uint a = 0u; a < 8u; ++a) {
-    if (a >= AVN) break;
+        if (a >= AVN) break;
         const uint i = t + WORKGROUP_SIZE * a;
         if (i < ATOT) sm[ACT0 + (i / (QVK_BLOCK / 16u)) * RS + i % (QVK_BLOCK / 16u)] = pa[a];
       }
@@ -268,7 +277,7 @@ void main() {
         load(drow, next, qq, rw);
         psc = block_scales(drow * nb + next);
         [[unroll]] for (uint a = 0u; a < 8u; ++a) {
-    if (a >= AVN) break;
+          if (a >= AVN) break;
           const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
           pa[a] = act4[(min(col0 + n, last_col) * pc.cols + next * QVK_BLOCK) / 16u + c];
         }
@@ -328,7 +337,7 @@ void main() {
       memoryBarrierShared();
       barrier();
       [[unroll]] for (uint o = 0u; o < 16u; ++o) {
-    if (o >= OUTS) break;
+        if (o >= OUTS) break;
         const uint ti = o >> 3, idx = ln + 32u * (o & 7u);  // (idx / 16, idx % 16) of tile ti
         const uint r = 16u * tile_row(sg, ti) + (idx >> 4);
         const uint col = min(col0 + 16u * ct + (idx & 15u), last_col);

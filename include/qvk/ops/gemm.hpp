@@ -41,7 +41,10 @@
 // integer parts on cooperative-matrix units (VK_NV_cooperative_matrix int8
 // 16x16x32, 32-wide subgroups: kCoopmatGemm or kCoopmatGemm256) and keeps
 // every float op, in the same canonical order, on the shader cores; its
-// header comment has the mapping. Both give the same bits.
+// header comment has the mapping. Both give the same bits for every activation
+// layout whose stored block sums are the sums of its codes (what QuantizeAct
+// and quant::quantize_q8_act write): gemm_cm.comp forms Q4_0's −8·Σc, Q6_K's
+// −32·Σc and the K-quants' mins part from the codes, gemm.comp reads the sums.
 #pragma once
 
 #include <array>
