@@ -217,6 +217,21 @@ void combine(uint j) {
   }
 }
 
+// Block kb into thread t's registers: its share of the weights of row `row`,
+// that row's block scales, and its share of the 64 columns' activation codes
+// (columns past the batch read the last one; t past the codes re-reads the last
+// uvec4, never stored).
+void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8]) {
+  const uint nb = pc.cols / QVK_BLOCK;
+  load(row, kb, qq, rw);
+  sc = block_scales(row * nb + kb);
+  [[unroll]] for (uint a = 0u; a < 8u; ++a) {
+    if (a >= AVN) break;
+    const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
+    pa[a] = act4[(min(col0 + n, pc.batch - 1u) * pc.cols + kb * QVK_BLOCK) / 16u + c];
+  }
+}
+
 // Output tile ti of subgroup sg: its 16-row tile and its 16-column tile.
 uint tile_row(uint sg, uint ti) { return TPS == 2u ? ti : (sg & 1u); }
 uint tile_col(uint sg) { return TPS == 2u ? sg : (sg >> 1); }
@@ -239,13 +254,7 @@ void main() {
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
-  load(drow, 0u, qq, rw);  // block 0: lane 0's first
-  psc = block_scales(drow * nb);
-  [[unroll]] for (uint a = 0u; a < 8u; ++a) {
-    if (a >= AVN) break;
-    const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
-    pa[a] = act4[(min(col0 + n, last_col) * pc.cols) / 16u + c];
-  }
+  fetch(t, drow, qq, col0, 0u, rw, psc, pa);  // block 0: lane 0's first
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
     [[unroll]] for (uint o = 0u; o < 16u; ++o) run[o] = 0.0;
@@ -273,15 +282,7 @@ void main() {
       // The next block in visiting order (uniform), fetched now.
       uint next = kb + 32u;
       for (uint j2 = j + 1u; next >= nb && j2 < 32u; ++j2) next = bitfieldReverse(j2) >> 27;
-      if (next < nb) {
-        load(drow, next, qq, rw);
-        psc = block_scales(drow * nb + next);
-        [[unroll]] for (uint a = 0u; a < 8u; ++a) {
-          if (a >= AVN) break;
-          const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
-          pa[a] = act4[(min(col0 + n, last_col) * pc.cols + next * QVK_BLOCK) / 16u + c];
-        }
-      }
+      if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa);
 
       // 2. the integer parts of the subgroup's tiles: rows rt0 (and rt0 + 1 with
       // 4 subgroups) × columns ct.

@@ -22,7 +22,6 @@ constexpr int kOrdinary[] = {0};
 bool quantized(Type t) { return ops::weight_format(t).act != ops::ActKind::Float; }
 // Columns of one logical-lane unit: a block (quantized) or 8 elements (float: whole F16/BF16 words).
 std::uint32_t block_of(Type t) { return quantized(t) ? ops::weight_format(t).block_elems : 8; }
-bool runnable(Type t, std::uint32_t config) { return config_runnable(t, config); }
 // The subgroup size config i runs with, cycling through the allowed ones (0
 // included): every size is covered and each (variant, config) compiles once
 // (a cold llvmpipe compiles a GEMM pipeline in ~0.4 s: the pipeline count is
@@ -118,7 +117,7 @@ TEST(Gemm, WritesEveryColumnAndRowAndNoMoreWhenShapesAreRagged) {
   constexpr std::uint32_t kBatch[] = {1, 2, 9, 13};
   for (Type t : kTypes)
     for (std::uint32_t cfg = 0; cfg < kConfigCount; ++cfg) {
-      if (!runnable(t, cfg)) continue;
+      if (!config_runnable(t, cfg)) continue;
       for (std::uint32_t i = 0; i < 3; ++i) {
         const std::uint32_t nb = kBlocks[(cfg + i) % 5], rows = kRows[(cfg / 2 + i) % 3], batch = kBatch[(cfg + 2 * i) % 4];
         GemmCase c = make_case(t, rows, nb * block_of(t), batch, ++seed, kAllClasses);
@@ -139,7 +138,7 @@ TEST(Gemm, BitsDoNotDependOnTileShapeOrSubgroupSize) {
     GemmCase c = make_case(t, 13, 37 * block_of(t), 11, ++seed, kAllClasses);
     const std::vector<float> want = reference_gemm(c);
     for (std::uint32_t cfg = 0; cfg < kConfigCount; ++cfg) {
-      if (!runnable(t, cfg)) continue;
+      if (!config_runnable(t, cfg)) continue;
       auto sizes = subgroup_sizes(config_of(t, cfg).workgroup);
       if (sizes.size() == 2) sizes = {subgroup_for(t, cfg)};  // one pinnable size (lavapipe: 8): 0 or 8, alternating
       for (std::uint32_t sg : sizes) {
@@ -211,7 +210,7 @@ TEST(Gemm, MatchesReferenceWithExtremeScalesAndActivations) {
     for (bool nonfinite : {false, true}) {
       GemmCase c = make_case(t, 40, 35 * block_of(t), 10, ++seed, kAllClasses, true, nonfinite);
       c.config = std::uint32_t(seed % kConfigCount);
-      if (!runnable(t, c.config)) c.config = 0;
+      if (!config_runnable(t, c.config)) c.config = 0;
       c.subgroup = subgroup_for(t, c.config);
       expect_gemm(c, seed);
     }
@@ -247,7 +246,7 @@ TEST(Gemm, SumsAllNegativeZeroTermsToPositiveZeroAsTheReference) {
       }
     }
     c.config = std::uint32_t(seed % kConfigCount);
-    if (!runnable(t, c.config)) c.config = 0;
+    if (!config_runnable(t, c.config)) c.config = 0;
     c.subgroup = subgroup_for(t, c.config);
     const std::vector<float> want = reference_gemm(c);
     for (std::uint32_t r = 0; r < rows; r += 2) {
@@ -300,7 +299,7 @@ TEST(Gemm, FlushesSubnormalInputsAndProductsToZeroAsTheReference) {
       }
     }
     c.config = std::uint32_t(seed % kConfigCount);
-    if (!runnable(t, c.config)) c.config = 0;
+    if (!config_runnable(t, c.config)) c.config = 0;
     c.subgroup = subgroup_for(t, c.config);
     const std::vector<float> want = reference_gemm(c);
     // K-quants apply da last (da·(d·A − dmin·B)): their terms stay normal here, only compared.

@@ -169,6 +169,10 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   VkPhysicalDeviceVulkan11Features f11{};
   f11.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES;
   f11.pNext = &f12;
+  // The NV cooperative-matrix feature struct rides the same query, where the extension is listed.
+  VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{};
+  cm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
+  if (f.nv_cooperative_matrix) f13.pNext = &cm;
   VkPhysicalDeviceFeatures2 feats{};
   feats.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
   feats.pNext = &f11;
@@ -180,12 +184,6 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   f.shader_int8 = f12.shaderInt8 == VK_TRUE;
   f.vulkan_memory_model = f12.vulkanMemoryModel == VK_TRUE;
   if (f.nv_cooperative_matrix && vkGetPhysicalDeviceCooperativeMatrixPropertiesNV) {
-    VkPhysicalDeviceCooperativeMatrixFeaturesNV cm{};
-    cm.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV;
-    VkPhysicalDeviceFeatures2 cf{};
-    cf.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
-    cf.pNext = &cm;
-    vkGetPhysicalDeviceFeatures2(pd, &cf);
     std::uint32_t n = 0;
     vkGetPhysicalDeviceCooperativeMatrixPropertiesNV(pd, &n, nullptr);
     std::vector<VkCooperativeMatrixPropertiesNV> shapes(n);
