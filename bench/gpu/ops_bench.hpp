@@ -28,6 +28,7 @@
 #include "gpu/cold_ring.hpp"
 #include "gpu/op_timer.hpp"
 #include "qvk/ops/attention.hpp"
+#include "qvk/ops/attention_rows.hpp"
 #include "qvk/ops/gemv.hpp"
 #include "qvk/ops/quantize_act.hpp"
 #include "qvk/ops/read_probe.hpp"
@@ -304,6 +305,63 @@ inline void bench_attention(vk::Device& d, vk::PipelineCache& p, const OpsOption
     if (o.quick && n > 4096) continue;
     for (const AttnShape& s : kAttnShapes) bench_attention_one(d, p, o, report, rings, s, n);
   }
+}
+
+// Prefill attention: 256 query rows of a Qwen3-8B chunk starting at n_pos (row r
+// attends n_pos + r positions), each pass timed alone: pass 1 by AttentionRows
+// (the runtime's), pass 1 by AttentionChunks (one workgroup per row, for
+// comparison), and AttentionCombine; warm (the f16 K/V of 2,048 positions fit
+// in L2). The pass-1 note counts the multiply-adds of q·k and p·v over whole
+// 64-position chunks, as computed.
+inline void bench_prefill_attention(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, Report& report) {
+  constexpr AttnShape s = kAttnShapes[0];
+  constexpr std::uint32_t kRows = 256, kCap = 2048;
+  enum class Unit { Rows, PerRow, Combine };
+  for (const Unit unit : {Unit::Rows, Unit::PerRow, Unit::Combine})
+    for (const std::uint32_t n_pos : {1u, kCap - kRows + 1}) {
+      const char* name = unit == Unit::Rows     ? "attention_rows_f16kv hd128"
+                         : unit == Unit::PerRow ? "attention_chunks_f16kv per-row hd128"
+                                                : "attention_combine_f32 rows hd128";
+      if (!o.wanted(name) || (o.quick && n_pos > 1)) continue;
+      char shape[64];
+      std::snprintf(shape, sizeof shape, "%s %u/%u heads q%u at %u", s.model, s.heads, s.kv_heads, kRows, n_pos);
+      const ops::AttentionProblem prob{s.heads, s.kv_heads, n_pos, kCap, kRows};
+      vk::Buffer q(d, 4ull * kRows * s.heads * s.head_dim), k(d, 2ull * kCap * s.kv_heads * s.head_dim),
+          v(d, 2ull * kCap * s.kv_heads * s.head_dim), ml(d, 4 * ops::attention_ml_elements(prob)),
+          po(d, 4 * ops::attention_o_elements(prob, s.head_dim)), out(d, 4ull * kRows * s.heads * s.head_dim);
+      vk::submit_and_wait(d, [&](VkCommandBuffer cmd) {
+        d.fn().vkCmdFillBuffer(cmd, q.handle(), 0, VK_WHOLE_SIZE, 0x3d000000u);  // q = 1/32: moderate scores
+        d.fn().vkCmdFillBuffer(cmd, k.handle(), 0, VK_WHOLE_SIZE, 0x3c003c00u);
+        d.fn().vkCmdFillBuffer(cmd, v.handle(), 0, VK_WHOLE_SIZE, 0x3c003c00u);
+      });
+      // Pass 1 once, so the combine reads real partials.
+      vk::Recorder first(d, p);
+      vk::submit_and_wait(d, [&](VkCommandBuffer cmd) {
+        vk::record<ops::AttentionRows<>>(first, cmd, {vk::whole(q), vk::whole(k), vk::whole(v), vk::whole(ml), vk::whole(po)}, prob);
+      });
+      Row row{name, shape, "warm", 0, time_units(d, p, o.reps, 1, [&](vk::Recorder& rec, VkCommandBuffer cmd, std::uint32_t) {
+                if (unit == Unit::Rows)
+                  vk::record<ops::AttentionRows<>>(rec, cmd, {vk::whole(q), vk::whole(k), vk::whole(v), vk::whole(ml), vk::whole(po)}, prob);
+                else if (unit == Unit::PerRow)
+                  vk::record<ops::AttentionChunks<128, runtime::vkk::kAttnChunksWorkgroup, runtime::vkk::kAttnMaxGroup>>(
+                      rec, cmd, {vk::whole(q), vk::whole(k), vk::whole(v), vk::whole(ml), vk::whole(po)}, prob);
+                else
+                  vk::record<ops::AttentionCombine<128, runtime::vkk::kAttnCombineWorkgroup>>(
+                      rec, cmd, {vk::whole(ml), vk::whole(po), vk::whole(out)}, prob);
+              })};
+      double chunks = 0;
+      for (std::uint32_t r = 0; r < kRows; ++r) chunks += ops::attention_chunks(n_pos + r);
+      const double macs = chunks * s.heads * 2.0 * ops::kAttnChunk * s.head_dim, best = row.t.best();
+      if (unit != Unit::Combine) {
+        char note[64];
+        std::snprintf(note, sizeof note, "%.2f TMAC/s", macs / best / 1e3);
+        row.note = note;
+        row.json_extra = ",\"tmac_s\":" + std::to_string(macs / best / 1e3);
+      }
+      row.json_extra += ",\"queries\":" + std::to_string(kRows) + ",\"n_pos\":" + std::to_string(n_pos) +
+                        ",\"macs\":" + std::to_string(macs);
+      report.add(row);
+    }
 }
 
 inline void bench_quantize_act(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, Report& report) {

@@ -20,6 +20,7 @@ inline void run_ops(vk::Device& d, const OpsOptions& o, std::ostream* json) {
   RingCache rings(o.ring_budget());
   bench_gemv(d, pipelines, o, report, rings);
   bench_attention(d, pipelines, o, report, rings);
+  bench_prefill_attention(d, pipelines, o, report);
   bench_gemm(d, pipelines, o, report);
 }
 

@@ -1,5 +1,5 @@
-// shaders/common/attention.glsl — helpers shared by attention_chunks.comp and
-// attention_combine.comp (the contract: include/qvk/ops/attention.hpp).
+// shaders/common/attention.glsl — helpers shared by attention_chunks.comp,
+// attention_rows.comp and attention_combine.comp (the contract: include/qvk/ops/attention.hpp).
 // Requires the attention prelude (pc.n_pos) and numerics.glsl.
 
 const uint QVK_ATTN_CHUNK = 64u;  // ops::kAttnChunk
@@ -8,12 +8,12 @@ const uint QVK_ATTN_LANES = 32u;  // ops::kHeadDotLanes
 // The query row of this workgroup (grid z; 0 for decode).
 uint attn_query() { return gl_WorkGroupID.z; }
 
-// The number of positions the query row attends, the only place the shaders
+// The number of positions query row `row` attends, the only place the shaders
 // read it (the dispatch geometry covers the capacity): n_pos + row; Buffer form:
 // n_pos + row + pos[0], at most the capacity (pos[0] is checked first, so the
 // sum cannot wrap: n_pos + row <= capacity by valid()).
-uint attn_n_pos() {
-  const uint n = pc.n_pos + attn_query();
+uint attn_n_pos_row(uint row) {
+  const uint n = pc.n_pos + row;
 #if QVK_POS_FROM_BUFFER
   const uint p = position[0];
   return p >= pc.capacity ? pc.capacity : min(p + n, pc.capacity);
@@ -21,6 +21,9 @@ uint attn_n_pos() {
   return n;
 #endif
 }
+
+// The count of this workgroup's query row (AttentionChunks, AttentionCombine).
+uint attn_n_pos() { return attn_n_pos_row(attn_query()); }
 
 // Partials rows per query row: every chunk of the capacity, every head.
 uint attn_query_part_rows() { return ((pc.capacity + QVK_ATTN_CHUNK - 1u) / QVK_ATTN_CHUNK) * pc.heads; }

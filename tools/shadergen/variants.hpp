@@ -23,6 +23,7 @@
 #include "qvk/ops/topk.hpp"
 #include "qvk/ops/sample.hpp"
 #include "qvk/ops/attention.hpp"
+#include "qvk/ops/attention_rows.hpp"
 
 namespace qvk::shadergen {
 
@@ -108,6 +109,9 @@ inline constexpr std::array kVariants{
             &prelude<ops::AttentionChunks<128, 128, 8, ops::PositionFrom::Buffer>>},
     Variant{ops::AttentionCombine<128, 128, ops::PositionFrom::Buffer>::kVariant, ops::AttentionCombine<128>::kSource,
             &prelude<ops::AttentionCombine<128, 128, ops::PositionFrom::Buffer>>},
+    Variant{ops::AttentionRows<>::kVariant, ops::AttentionRows<>::kSource, &prelude<ops::AttentionRows<>>},
+    Variant{ops::AttentionRows<ops::PositionFrom::Buffer>::kVariant, ops::AttentionRows<>::kSource,
+            &prelude<ops::AttentionRows<ops::PositionFrom::Buffer>>},
 };
 
 }  // namespace qvk::shadergen

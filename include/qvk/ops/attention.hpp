@@ -107,15 +107,17 @@ struct AttentionPushConstants {
   std::uint32_t n_pos;
   float scale;          // f32(1/sqrt(head_dim)), as ref::inv_sqrt
   std::uint32_t capacity;
+  std::uint32_t queries;  // query rows (AttentionRows' blocks of query vectors end inside the last row)
 };
-static_assert(sizeof(AttentionPushConstants) == 24, "push constants must match the GLSL block");
-inline constexpr std::array<PushField, 6> kAttentionPushFields{{
+static_assert(sizeof(AttentionPushConstants) == 28, "push constants must match the GLSL block");
+inline constexpr std::array<PushField, 7> kAttentionPushFields{{
     {"heads", Scalar::U32, offsetof(AttentionPushConstants, heads)},
     {"kv_heads", Scalar::U32, offsetof(AttentionPushConstants, kv_heads)},
     {"group", Scalar::U32, offsetof(AttentionPushConstants, group)},
     {"n_pos", Scalar::U32, offsetof(AttentionPushConstants, n_pos)},
     {"scale", Scalar::F32, offsetof(AttentionPushConstants, scale)},
     {"capacity", Scalar::U32, offsetof(AttentionPushConstants, capacity)},
+    {"queries", Scalar::U32, offsetof(AttentionPushConstants, queries)},
 }};
 
 // Problem checks shared by both descriptors (head_dim and the group bound are theirs).
@@ -134,7 +136,7 @@ inline constexpr bool attention_valid(const AttentionProblem& p, std::uint32_t h
 
 inline AttentionPushConstants attention_push_constants(const AttentionProblem& p, std::uint32_t head_dim) {
   return {p.heads, p.kv_heads, p.heads / p.kv_heads, p.n_pos,
-          static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim))), p.capacity};
+          static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim))), p.capacity, p.queries};
 }
 
 // Per-chunk partials: (m_c, l_c) per head and o_c per head, for every chunk the

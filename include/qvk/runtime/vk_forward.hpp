@@ -263,7 +263,8 @@ class VkForward {
                                   std::to_string(vkk::kAttnMaxGroup) + ")");
     const std::uint32_t shared = cfg_.head_dim == 64 ? ops::AttentionChunks<64, 128, vkk::kAttnMaxGroup>::kSharedBytes
                                  : cfg_.head_dim == 128
-                                     ? ops::AttentionChunks<128, 128, vkk::kAttnMaxGroup>::kSharedBytes
+                                     ? std::max(ops::AttentionChunks<128, 128, vkk::kAttnMaxGroup>::kSharedBytes,
+                                                ops::AttentionRows<>::kSharedBytes)  // decode and prefill
                                      : ops::AttentionChunks<256, 128, vkk::kAttnMaxGroup>::kSharedBytes;
     if (f.max_shared_memory < shared)
       throw vk::Error("device '" + f.name + "' has " + std::to_string(f.max_shared_memory) +

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "qvk/ops/attention.hpp"
+#include "qvk/ops/attention_rows.hpp"
 #include "qvk/ops/embed_row.hpp"
 #include "qvk/ops/gemm.hpp"
 #include "qvk/ops/gemv.hpp"
@@ -231,24 +232,33 @@ inline std::uint64_t act_bytes(ops::ActKind kind, std::uint64_t n) {
 // head_dims with an attention instance.
 inline bool attention_head_dim_supported(std::uint32_t hd) { return hd == 64 || hd == 128 || hd == 256; }
 
-// Decode attention of one query row: AttentionChunks then AttentionCombine
-// over the same problem (the recorder's barrier orders them). `position`
-// given: the Buffer form (the attended count is problem.n_pos + position[0]);
-// null buffer: the push-constant form.
+// Attention of p.queries consecutive query rows: pass 1 then AttentionCombine
+// over the same problem (the recorder's barrier orders them). Pass 1 is
+// AttentionRows for several rows at head_dim 128 (one workgroup per block of
+// query vectors), AttentionChunks otherwise (one per row); both write the same
+// partials bits. `position` given: the Buffer form (the attended count is
+// problem.n_pos + row + position[0]); null buffer: the push-constant form.
 inline void record_attention(vk::Recorder& rec, VkCommandBuffer cmd, std::uint32_t head_dim,
                              const ops::AttentionProblem& p, vk::BufferRange q, vk::BufferRange k, vk::BufferRange v,
                              vk::BufferRange part_ml, vk::BufferRange part_o, vk::BufferRange out,
                              vk::BufferRange position) {
   using ops::PositionFrom;
   auto as = [&]<std::uint32_t HD>() {
+    constexpr bool kRowsKernel = HD == ops::AttentionRows<>::kHeadDim;
     if (position.buffer) {
-      vk::record<ops::AttentionChunks<HD, kAttnChunksWorkgroup, kAttnMaxGroup, PositionFrom::Buffer>>(
-          rec, cmd, {q, k, v, part_ml, part_o, position}, p);
+      if (kRowsKernel && p.queries > 1)
+        vk::record<ops::AttentionRows<PositionFrom::Buffer>>(rec, cmd, {q, k, v, part_ml, part_o, position}, p);
+      else
+        vk::record<ops::AttentionChunks<HD, kAttnChunksWorkgroup, kAttnMaxGroup, PositionFrom::Buffer>>(
+            rec, cmd, {q, k, v, part_ml, part_o, position}, p);
       vk::record<ops::AttentionCombine<HD, kAttnCombineWorkgroup, PositionFrom::Buffer>>(
           rec, cmd, {part_ml, part_o, out, position}, p);
     } else {
-      vk::record<ops::AttentionChunks<HD, kAttnChunksWorkgroup, kAttnMaxGroup>>(rec, cmd, {q, k, v, part_ml, part_o},
-                                                                                p);
+      if (kRowsKernel && p.queries > 1)
+        vk::record<ops::AttentionRows<>>(rec, cmd, {q, k, v, part_ml, part_o}, p);
+      else
+        vk::record<ops::AttentionChunks<HD, kAttnChunksWorkgroup, kAttnMaxGroup>>(rec, cmd,
+                                                                                  {q, k, v, part_ml, part_o}, p);
       vk::record<ops::AttentionCombine<HD, kAttnCombineWorkgroup>>(rec, cmd, {part_ml, part_o, out}, p);
     }
   };
