@@ -64,41 +64,13 @@ inline RowsCase make_rows(std::uint32_t heads, std::uint32_t kv_heads, std::uint
   return c;
 }
 
-template <class Chunks, class Combine>
-GpuResult run_rows_as(const RowsCase& c) {
-  Device& d = device();
-  const ops::AttentionProblem problem = c.problem();
-  if (!Chunks::valid(problem) || !Combine::valid(problem)) throw std::invalid_argument("invalid attention case");
-  const auto ce = Chunks::elements(problem);
-  Buffer q(d, ce[0] * 4), k(d, ce[1] * 4), v(d, ce[2] * 4);
-  upload(d, q, std::span<const float>(c.q));
-  upload(d, k, std::span<const std::uint16_t>(c.base.kv.k));
-  upload(d, v, std::span<const std::uint16_t>(c.base.kv.v));
-  Buffer ml = filled(ce[3] + kGuard, ce[3]), o = filled(ce[4] + kGuard, ce[4]);
-  const std::size_t n_out = std::size_t(c.queries) * c.base.heads * c.base.head_dim;
-  Buffer out = filled(n_out + kGuard, n_out);
-  static_assert(Chunks::kFromBuffer == Combine::kFromBuffer);
-  Buffer pos(d, 4);
-  upload(d, pos, std::span<const std::uint32_t>(&c.base.position, 1));
-
-  Recorder rec(d, pipelines());
-  submit_and_wait(d, [&](VkCommandBuffer cmd) {
-    if constexpr (Chunks::kFromBuffer) {
-      record<Chunks>(rec, cmd, {whole(q), whole(k), whole(v), whole(ml), whole(o), whole(pos)}, problem);
-      record<Combine>(rec, cmd, {whole(ml), whole(o), whole(out), whole(pos)}, problem);
-    } else {
-      record<Chunks>(rec, cmd, {whole(q), whole(k), whole(v), whole(ml), whole(o)}, problem);
-      record<Combine>(rec, cmd, {whole(ml), whole(o), whole(out)}, problem);
-    }
-  });
-  return {read_words(ml), read_words(o), read_words(out), rec.dispatches()};
-}
-
 template <ops::PositionFrom From>
 GpuResult run_rows_pass(const RowsCase& c, bool rows_kernel) {
   using Combine = ops::AttentionCombine<128, 128, From>;
-  return rows_kernel ? run_rows_as<ops::AttentionRows<From>, Combine>(c)
-                     : run_rows_as<ops::AttentionChunks<128, 128, 8, From>, Combine>(c);
+  const std::size_t n_out = std::size_t(c.queries) * c.base.heads * c.base.head_dim;
+  return rows_kernel ? run_passes<ops::AttentionRows<From>, Combine>(c.problem(), c.q, c.base.kv, c.base.position, n_out, 0)
+                     : run_passes<ops::AttentionChunks<128, 128, 8, From>, Combine>(c.problem(), c.q, c.base.kv,
+                                                                                  c.base.position, n_out, 0);
 }
 
 // Words equal, or (nan_ok) both NaN.

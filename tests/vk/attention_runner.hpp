@@ -310,26 +310,27 @@ inline std::vector<std::uint32_t> read_words(const Buffer& b) {
   return w;
 }
 
+// Both passes over `problem` on NaN-filled outputs (n_out floats of attention
+// output) with guards; q holds every query row; pos[0] = position (Buffer form).
 template <class Chunks, class Combine>
-GpuResult run_as(const AttentionCase& c) {
+GpuResult run_passes(const ops::AttentionProblem& problem, std::span<const float> q_rows, const ref::KvLayer& kv,
+                     std::uint32_t position, std::size_t n_out, std::uint32_t subgroup) {
   Device& d = device();
-  const ops::AttentionProblem problem = c.problem();
   if (!Chunks::valid(problem) || !Combine::valid(problem)) throw std::invalid_argument("invalid attention case");
   const auto ce = Chunks::elements(problem);
   Buffer q(d, ce[0] * 4), k(d, ce[1] * 4), v(d, ce[2] * 4);
-  upload(d, q, std::span<const float>(c.q));
-  upload(d, k, std::span<const std::uint16_t>(c.kv.k));
-  upload(d, v, std::span<const std::uint16_t>(c.kv.v));
+  upload(d, q, q_rows);
+  upload(d, k, std::span<const std::uint16_t>(kv.k));
+  upload(d, v, std::span<const std::uint16_t>(kv.v));
   Buffer ml = filled(ce[3] + kGuard, ce[3]), o = filled(ce[4] + kGuard, ce[4]);
-  const std::size_t n_out = std::size_t(c.heads) * c.head_dim;
   Buffer out = filled(n_out + kGuard, n_out);
 
   static_assert(Chunks::kFromBuffer == Combine::kFromBuffer);
   Buffer pos(d, 4);
-  upload(d, pos, std::span<const std::uint32_t>(&c.position, 1));
+  upload(d, pos, std::span<const std::uint32_t>(&position, 1));
 
   Recorder rec(d, pipelines());
-  rec.set_subgroup_size(c.subgroup);
+  rec.set_subgroup_size(subgroup);
   submit_and_wait(d, [&](VkCommandBuffer cmd) {
     if constexpr (Chunks::kFromBuffer) {
       record<Chunks>(rec, cmd, {whole(q), whole(k), whole(v), whole(ml), whole(o), whole(pos)}, problem);
@@ -340,6 +341,11 @@ GpuResult run_as(const AttentionCase& c) {
     }
   });
   return {read_words(ml), read_words(o), read_words(out), rec.dispatches()};
+}
+
+template <class Chunks, class Combine>
+GpuResult run_as(const AttentionCase& c) {
+  return run_passes<Chunks, Combine>(c.problem(), c.q, c.kv, c.position, std::size_t(c.heads) * c.head_dim, c.subgroup);
 }
 
 template <std::uint32_t D, std::uint32_t MaxGroup, std::uint32_t WC>
