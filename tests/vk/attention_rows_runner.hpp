@@ -10,7 +10,10 @@
 //     fill, the guard words after every buffer are untouched;
 //   - every word AttentionRows' run wrote (partials, output, guards) equals the
 //     AttentionChunks run's: the two pass-1 kernels are interchangeable.
-// Cache positions past the last row's count hold NaN, so reading one would show.
+// Cache positions past the last row's count hold NaN, so a read past it would
+// show in AttentionChunks' results; AttentionRows masks every position past a
+// vector's own count, so for it such a read would not show (its loads are
+// bounded by the block's largest count, read from the same attn_n_pos_row()).
 #pragma once
 
 #include <cstdint>
@@ -58,19 +61,22 @@ inline RowsCase make_rows(std::uint32_t heads, std::uint32_t kv_heads, std::uint
     one.heads = heads;
     one.kv_heads = kv_heads;
     one.head_dim = 128;
-    fill_inputs(one, seed + 1 + r, data == Data::Mixed ? Data::Normal : data);
+    fill_inputs(one, seed + 1 + r, data);  // Mixed: a class per head, so blocks mix tiny and normal q
     c.q.insert(c.q.end(), one.q.begin(), one.q.end());
   }
   return c;
 }
 
+// AttentionChunks' instance for the comparison: MaxGroup 8, or 16 for groups 9 … 16.
 template <ops::PositionFrom From>
 GpuResult run_rows_pass(const RowsCase& c, bool rows_kernel) {
   using Combine = ops::AttentionCombine<128, 128, From>;
   const std::size_t n_out = std::size_t(c.queries) * c.base.heads * c.base.head_dim;
-  return rows_kernel ? run_passes<ops::AttentionRows<From>, Combine>(c.problem(), c.q, c.base.kv, c.base.position, n_out, 0)
-                     : run_passes<ops::AttentionChunks<128, 128, 8, From>, Combine>(c.problem(), c.q, c.base.kv,
-                                                                                  c.base.position, n_out, 0);
+  const ops::AttentionProblem p = c.problem();
+  if (rows_kernel) return run_passes<ops::AttentionRows<From>, Combine>(p, c.q, c.base.kv, c.base.position, n_out, 0);
+  if (p.heads / p.kv_heads > 8)
+    return run_passes<ops::AttentionChunks<128, 128, 16, From>, Combine>(p, c.q, c.base.kv, c.base.position, n_out, 0);
+  return run_passes<ops::AttentionChunks<128, 128, 8, From>, Combine>(p, c.q, c.base.kv, c.base.position, n_out, 0);
 }
 
 // Words equal, or (nan_ok) both NaN.

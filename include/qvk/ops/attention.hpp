@@ -1,7 +1,8 @@
 // qvk/ops/attention.hpp — causal attention (GQA) for one query position
 // (decode) or a run of consecutive ones (batched prefill), as split-K "flash
 // decoding": two descriptors recorded back to back with the same Problem,
-// AttentionChunks then AttentionCombine.
+// AttentionChunks (or, for runs of rows at head_dim 128, AttentionRows in
+// ops/attention_rows.hpp: the same partials bits) then AttentionCombine.
 //
 // Computes ref::attention (reference/include/qvk/ref/ops.hpp, the normative
 // definition; docs/numerics.md): for each query head h, kv head g = h / group,

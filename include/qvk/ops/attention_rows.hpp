@@ -24,7 +24,9 @@
 //   finished siblings on a 5-entry stack, which performs exactly the 32-lane
 //   tree's adds (lanes l and l+16 are visited back to back, then their pairs
 //   with l+8, …).
-//   m_c: one thread per vector scans its present scores in position order.
+//   m_c: each thread records the first greatest present non-NaN score of its 4
+//   positions; one thread per vector folds those in position order from s_0
+//   (a NaN s_0 stays), which is the sequential scan's value.
 //   p and the 64-lane trees: scores and p are stored at leaf k = bitrev6(j), so
 //   the tree's pairs (j, j+32), then (j, j+16), … are adjacent leaves; l_c and
 //   o_c walk the leaves in order with a 6-entry stack. The V slice is staged in
@@ -55,10 +57,14 @@ struct AttentionRows {
   static constexpr std::uint32_t kQStride = kHeadDim / 4 + 1;  // vec4 per staged q: odd, so 16 vectors' loads miss no bank
   static constexpr std::uint32_t kTileVec4 = kKTile * kHeadDim / 4 > kAttnChunk * kVSlice / 4 ? kKTile * kHeadDim / 4
                                                                                                : kAttnChunk * kVSlice / 4;
-  static constexpr std::uint32_t kSharedBytes = 16 * (kQVecs * kQStride + kTileVec4) + 4 * (kQVecs * kAttnChunk + 2 * kQVecs + 2);
+  // qs, tile, sp (vec4); ms, cnt, q_at, part_at, seg_m (16 per vector), tiny_q, tiny_p (words): as the shader declares them.
+  static constexpr std::uint32_t kSharedBytes =
+      16 * (kQVecs * kQStride + kTileVec4 + kQVecs * kAttnChunk / 4) + 4 * (4 * kQVecs + kQVecs * (kAttnChunk / 4) + 2);
   static_assert(kWorkgroupSize == kQVecs * 8 && kKTile == 8 * 4, "the q·k mapping: 16 vectors × 8 groups of 4 positions");
   static_assert(kWorkgroupSize == 2 * kVSlice && kQVecs == 2 * 8, "the p·v mapping: 64 elements × 2 halves of 8 vectors");
   static_assert(kHeadDim == 4 * kHeadDotLanes, "one vec4 per dot lane");
+  static_assert(kWorkgroupSize == kHeadDim, "q staging: thread t loads dim t of every vector");
+  static_assert(kKTile * kHeadDim == kAttnChunk * kVSlice, "K tiles and V slices: the same words per thread (STAGE_WORDS)");
   static_assert(kSharedBytes <= 32768, "lavapipe's shared-memory limit");
 
   static constexpr bool kFromBuffer = From == PositionFrom::Buffer;
@@ -107,6 +113,6 @@ struct AttentionRows {
 static_assert(AttentionRows<>::groups({32, 8, 1, 4096, 256}) == Groups{8, 64, 64});
 static_assert(AttentionRows<>::groups({40, 8, 1, 64, 7}) == Groups{8, 1, 3});  // group 5: 35 vectors
 static_assert(AttentionRows<>::valid({64, 8, 1, 64, 64}) && !AttentionRows<>::valid({32, 8, 5, 576, 573}));
-static_assert(AttentionRows<>::kSharedBytes == 29064);
+static_assert(AttentionRows<>::kSharedBytes == 30216);
 
 }  // namespace qvk::ops
