@@ -23,8 +23,18 @@
 //      block beside them;
 //   2. with 4 subgroups, subgroup s multiplies both 16-row tiles by columns
 //      16s … 16s+15; with 8, one 16-row tile (s % 2) by columns 16(s/2) …;
-//   3. the int32 results go through shared memory to the threads, which form
-//      block_term (quant_blocks.glsl, the GEMV's own code) per (row, column).
+//   3. after the workgroup's second barrier (the planes are free for the next
+//      block), each thread forms block_term (quant_blocks.glsl, the GEMV's own
+//      code) for the elements its subgroup's int32 accumulators hold in its
+//      registers; its next block's decode overlaps other subgroups' terms.
+// Which (row, column) an accumulator element is, is the implementation's
+// choice, the same for every matrix of one type: a matrix loaded once from a
+// table of r·16 + c (the index matrix ix) names them. Each thread owns
+// ix.length() elements per tile: 8 on 32-wide subgroups that hold each of the
+// 256 elements once (NVIDIA); any other count makes the workgroup write NaN
+// over its whole tile instead of a partial sum.
+// The rows' block scales are double-buffered in shared memory (s_scale[2]),
+// so a subgroup's terms of block k read them while others decode block k+1.
 // Weight codes times an integer sub-block scale do not fit int8 (Q4_K: up to
 // 945, Q6_K: ±4,096), so the scaled code v is split as v = 128·hi + lo with
 // lo in [0, 127] and hi small, two planes and two products whose sum is the
@@ -70,12 +80,12 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 #define SPLIT (NPLANES >= 2)
 #define NACC (QVK_HAS_MINS ? 2u : 1u)  // accumulators per 16-row tile: A (and B)
 #define ACT0 (NPLANES * TM * RS)
-#define SCRATCH (8u * NACC * 64u)  // all subgroups: 8 tiles · NACC · 16×16 int32
 #define ACT_SIZE (TN * RS)
-// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 256 B of scales: gemm.hpp's
+// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 512 B of scales: gemm.hpp's
 // kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
-shared uvec4 sm[ACT0 + (ACT_SIZE > SCRATCH ? ACT_SIZE : SCRATCH)];  // the scratch reuses the activations
-shared vec2 s_scale[TM];
+// The index table (64 uvec4) is written before the first block, over the planes.
+shared uvec4 sm[ACT0 + ACT_SIZE];
+shared vec2 s_scale[2][TM];  // by block parity: read by one block's terms while the next is decoded
 const uint NSG = WORKGROUP_SIZE / 32u;  // subgroups: 4 or 8
 const uint TPS = 8u / NSG;              // 16×16 output tiles per subgroup: 2 or 1
 const uint OUTS = 8u * TPS;             // outputs per thread: 16 or 8
@@ -193,8 +203,8 @@ void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
 #endif
 }
 
-// The output (row, column) pairs thread lane ln owns: element ln + 32e of
-// its subgroup's tile ti, o = 8·ti + e (OUTS of them).
+// The outputs a thread owns: element e of its subgroup's accumulator of tile
+// ti, o = 8·ti + e (OUTS of them; ix names their rows and columns).
 float run[16];  // the current lane's sum
 float st0[16], st1[16], st2[16], st3[16], st4[16];  // the tree's pending subtrees
 
@@ -237,15 +247,30 @@ uint tile_row(uint sg, uint ti) { return TPS == 2u ? ti : (sg & 1u); }
 uint tile_col(uint sg) { return TPS == 2u ? sg : (sg >> 1); }
 
 void main() {
-  const uint t = gl_LocalInvocationID.x, sg = t >> 5, ln = t & 31u;
+  const uint t = gl_LocalInvocationID.x, sg = t >> 5;
   const uint row0 = (gl_WorkGroupID.y + gl_WorkGroupID.z * gl_NumWorkGroups.y) * TM;
   if (row0 >= pc.rows) return;  // the grid's spare row tiles (uniform)
   const uint col0 = gl_WorkGroupID.x * TN;
   const uint nb = pc.cols / QVK_BLOCK, last_row = pc.rows - 1u, last_col = pc.batch - 1u;
   const uint dr = t / NSG, qq = t % NSG;  // decode: row dr, share qq
   const uint drow = min(row0 + dr, last_row);
-  const uint SCR = ACT0 + sg * (TPS * NACC * 64u);  // this subgroup's scratch: A tiles, then B tiles
   const uint ct = tile_col(sg), rt0 = tile_row(sg, 0u);
+
+  // The index matrix: element e of any ACC of this thread is (row, column)
+  // (ix[e] / 16, ix[e] % 16) of its 16×16 tile.
+  for (uint i = t; i < 64u; i += WORKGROUP_SIZE) sm[i] = 4u * i + uvec4(0u, 1u, 2u, 3u);
+  memoryBarrierShared();
+  barrier();
+  ACC ix;
+  coopMatLoadNV(ix, sm, 0u, 4u, false);
+  if (ix.length() != 8) {  // not the layout the owners assume: NaN over the tile, never a partial sum
+    for (uint i = t; i < TM * TN; i += WORKGROUP_SIZE) {
+      const uint row = row0 + i / TN, col = col0 + i % TN;
+      if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = uintBitsToFloat(0x7fc00000u);
+    }
+    return;
+  }
+  barrier();  // every subgroup has its index matrix before the first decode overwrites the table
 
   // The blocks in visiting order: lane j (bit-reversed), its blocks kb, kb+32, ….
   // Each block's weights, scales and activation codes are fetched into
@@ -254,6 +279,7 @@ void main() {
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
+  uint par = 0u;  // which s_scale the current block uses
   fetch(t, drow, qq, col0, 0u, rw, psc, pa);  // block 0: lane 0's first
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
@@ -270,7 +296,7 @@ void main() {
             sm[p * TM * RS + dr * RS + (word >> 2)][word & 3u] = wv[p][m];
           }
       }
-      if (qq == 0u) s_scale[dr] = psc;
+      if (qq == 0u) s_scale[par][dr] = psc;
       [[unroll]] for (uint a = 0u; a < 8u; ++a) {
         if (a >= AVN) break;
         const uint i = t + WORKGROUP_SIZE * a;
@@ -326,40 +352,32 @@ void main() {
         }
 #endif
       }
-      barrier();  // every subgroup is done with the activations the scratch overwrites
+      barrier();  // every subgroup is done with the planes and codes the next decode overwrites
 
-      // 3. through shared memory to the owners: the float terms, in lane order.
-      coopMatStoreNV(a0, sm, SCR, 4u, false);
-      if (TPS == 2u) coopMatStoreNV(a1, sm, SCR + 64u, 4u, false);
-#if QVK_HAS_MINS
-      coopMatStoreNV(b0, sm, SCR + 64u * TPS, 4u, false);
-      if (TPS == 2u) coopMatStoreNV(b1, sm, SCR + 64u * TPS + 64u, 4u, false);
-#endif
-      memoryBarrierShared();
-      barrier();
+      // 3. the float terms from the accumulators' elements, in lane order.
       [[unroll]] for (uint o = 0u; o < 16u; ++o) {
         if (o >= OUTS) break;
-        const uint ti = o >> 3, idx = ln + 32u * (o & 7u);  // (idx / 16, idx % 16) of tile ti
-        const uint r = 16u * tile_row(sg, ti) + (idx >> 4);
-        const uint col = min(col0 + 16u * ct + (idx & 15u), last_col);
-        const int A = int(sm[SCR + 64u * ti + (idx >> 2)][idx & 3u]);
+        const uint ti = o >> 3, e = o & 7u, rc = uint(ix[e]);
+        const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
+        const uint col = min(col0 + 16u * ct + (rc & 15u), last_col);
+        const int A = ti == 0u ? a0[e] : a1[e];
 #if QVK_HAS_MINS
-        const int B = int(sm[SCR + 64u * TPS + 64u * ti + (idx >> 2)][idx & 3u]);
+        const int B = ti == 0u ? b0[e] : b1[e];
 #else
         const int B = 0;
 #endif
-        const vec2 sc = s_scale[r];
+        const vec2 sc = s_scale[par][r];
         run[o] = qvk_add(run[o], block_term_final(col * nb + kb, A, B, sc.x, sc.y));
       }
-      barrier();  // before the next block's decode overwrites the scratch
+      par ^= 1u;
     }
     combine(j);
   }
 
   [[unroll]] for (uint o = 0u; o < 16u; ++o) {
     if (o >= OUTS) break;
-    const uint ti = o >> 3, idx = ln + 32u * (o & 7u);
-    const uint row = row0 + 16u * tile_row(sg, ti) + (idx >> 4), col = col0 + 16u * ct + (idx & 15u);
+    const uint ti = o >> 3, rc = uint(ix[o & 7u]);
+    const uint row = row0 + 16u * tile_row(sg, ti) + (rc >> 4), col = col0 + 16u * ct + (rc & 15u);
     if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = qvk_canonical_nan(st4[o]);
   }
 }
