@@ -81,11 +81,12 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 #define NACC (QVK_HAS_MINS ? 2u : 1u)  // accumulators per 16-row tile: A (and B)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
-// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 512 B of scales: gemm.hpp's
+// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 1 KiB of scales: gemm.hpp's
 // kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
 // The index table (64 uvec4) is written before the first block, over the planes.
 shared uvec4 sm[ACT0 + ACT_SIZE];
 shared vec2 s_scale[2][TM];  // by block parity: read by one block's terms while the next is decoded
+shared float s_da[2][TN];    // the columns' activation scales, the same way
 const uint NSG = WORKGROUP_SIZE / 32u;  // subgroups: 4 or 8
 const uint TPS = 8u / NSG;              // 16×16 output tiles per subgroup: 2 or 1
 const uint OUTS = 8u * TPS;             // outputs per thread: 16 or 8
@@ -231,10 +232,11 @@ void combine(uint j) {
 // that row's block scales, and its share of the 64 columns' activation codes
 // (columns past the batch read the last one; t past the codes re-reads the last
 // uvec4, never stored).
-void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8]) {
+void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8], out float da) {
   const uint nb = pc.cols / QVK_BLOCK;
   load(row, kb, qq, rw);
   sc = block_scales(row * nb + kb);
+  da = uintBitsToFloat(act[act_d_word() + min(col0 + t % TN, pc.batch - 1u) * nb + kb]);  // used by t < TN
   [[unroll]] for (uint a = 0u; a < 8u; ++a) {
     if (a >= AVN) break;
     const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
@@ -251,7 +253,7 @@ void main() {
   const uint row0 = (gl_WorkGroupID.y + gl_WorkGroupID.z * gl_NumWorkGroups.y) * TM;
   if (row0 >= pc.rows) return;  // the grid's spare row tiles (uniform)
   const uint col0 = gl_WorkGroupID.x * TN;
-  const uint nb = pc.cols / QVK_BLOCK, last_row = pc.rows - 1u, last_col = pc.batch - 1u;
+  const uint nb = pc.cols / QVK_BLOCK, last_row = pc.rows - 1u;
   const uint dr = t / NSG, qq = t % NSG;  // decode: row dr, share qq
   const uint drow = min(row0 + dr, last_row);
   const uint ct = tile_col(sg), rt0 = tile_row(sg, 0u);
@@ -279,8 +281,9 @@ void main() {
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
+  float pda;
   uint par = 0u;  // which s_scale the current block uses
-  fetch(t, drow, qq, col0, 0u, rw, psc, pa);  // block 0: lane 0's first
+  fetch(t, drow, qq, col0, 0u, rw, psc, pa, pda);  // block 0: lane 0's first
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
     [[unroll]] for (uint o = 0u; o < 16u; ++o) run[o] = 0.0;
@@ -297,6 +300,7 @@ void main() {
           }
       }
       if (qq == 0u) s_scale[par][dr] = psc;
+      if (t < TN) s_da[par][t] = pda;
       [[unroll]] for (uint a = 0u; a < 8u; ++a) {
         if (a >= AVN) break;
         const uint i = t + WORKGROUP_SIZE * a;
@@ -308,7 +312,7 @@ void main() {
       // The next block in visiting order (uniform), fetched now.
       uint next = kb + 32u;
       for (uint j2 = j + 1u; next >= nb && j2 < 32u; ++j2) next = bitfieldReverse(j2) >> 27;
-      if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa);
+      if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa, pda);
 
       // 2. the integer parts of the subgroup's tiles: rows rt0 (and rt0 + 1 with
       // 4 subgroups) × columns ct.
@@ -359,7 +363,7 @@ void main() {
         if (o >= OUTS) break;
         const uint ti = o >> 3, e = o & 7u, rc = uint(ix[e]);
         const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
-        const uint col = min(col0 + 16u * ct + (rc & 15u), last_col);
+        const uint c = 16u * ct + (rc & 15u);
         const int A = ti == 0u ? a0[e] : a1[e];
 #if QVK_HAS_MINS
         const int B = ti == 0u ? b0[e] : b1[e];
@@ -367,7 +371,7 @@ void main() {
         const int B = 0;
 #endif
         const vec2 sc = s_scale[par][r];
-        run[o] = qvk_add(run[o], block_term_final(col * nb + kb, A, B, sc.x, sc.y));
+        run[o] = qvk_add(run[o], block_term_final_da(s_da[par][c], A, B, sc.x, sc.y));
       }
       par ^= 1u;
     }

@@ -133,8 +133,8 @@ vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 21
 
 // The float term of block k (ref/block_dot.hpp) from its final integers: A
 // with Q4_0's −8 offset already applied (Σ (q − 8)·c), and B (the mins part).
-float block_term_final(uint k, int A, int B, float d, float dmin) {
-  const float da = uintBitsToFloat(act[act_d_word() + k]);
+// block_term_final_da: the same with the activation block's scale da given.
+float block_term_final_da(float da, int A, int B, float d, float dmin) {
 #if QVK_WTYPE == QVK_TYPE_Q8_0 || QVK_WTYPE == QVK_TYPE_Q4_0
   return qvk_mul(qvk_mul(da, d), float(A));
 #elif QVK_HAS_MINS
@@ -142,6 +142,9 @@ float block_term_final(uint k, int A, int B, float d, float dmin) {
 #else
   return qvk_mul(da, qvk_mul(d, float(A)));
 #endif
+}
+float block_term_final(uint k, int A, int B, float d, float dmin) {
+  return block_term_final_da(uintBitsToFloat(act[act_d_word() + k]), A, B, d, dmin);
 }
 
 // The float term of block k from block_part's complete integer parts.
