@@ -320,27 +320,23 @@ void main() {
 #if QVK_HAS_MINS
       ACC b0 = ACC(0), b1 = ACC(0);
 #endif
+#if SPLIT
+      ACC h0 = ACC(0), h1 = ACC(0);  // the hi plane's products (× 128 in the terms)
+#endif
       MAT_A fa;
       MAT_B fb;
       const uint R0 = 16u * rt0 * RS, B0 = ACT0 + 16u * ct * RS;
-#if SPLIT
-      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // hi
+      const uint LO = SPLIT ? 1u : 0u;
+      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // each codes fragment loaded once, for every plane
         coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
+#if SPLIT
         coopMatLoadNV(fa, sm, R0 + 2u * ks, RS, false);
-        a0 = coopMatMulAddNV(fa, fb, a0);
+        h0 = coopMatMulAddNV(fa, fb, h0);
         if (TPS == 2u) {
           coopMatLoadNV(fa, sm, R0 + 16u * RS + 2u * ks, RS, false);
-          a1 = coopMatMulAddNV(fa, fb, a1);
+          h1 = coopMatMulAddNV(fa, fb, h1);
         }
-      }
-      for (uint d = 0u; d < 7u; ++d) {  // × 128 by doubling (integer adds, exact)
-        a0 = a0 + a0;
-        if (TPS == 2u) a1 = a1 + a1;
-      }
 #endif
-      const uint LO = SPLIT ? 1u : 0u;
-      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // lo (or the codes)
-        coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
         coopMatLoadNV(fa, sm, LO * TM * RS + R0 + 2u * ks, RS, false);
         a0 = coopMatMulAddNV(fa, fb, a0);
         if (TPS == 2u) {
@@ -364,7 +360,11 @@ void main() {
         const uint ti = o >> 3, e = o & 7u, rc = uint(ix[e]);
         const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
         const uint c = 16u * ct + (rc & 15u);
+#if SPLIT
+        const int A = ti == 0u ? 128 * h0[e] + a0[e] : 128 * h1[e] + a1[e];  // 128·hi + lo, exact
+#else
         const int A = ti == 0u ? a0[e] : a1[e];
+#endif
 #if QVK_HAS_MINS
         const int B = ti == 0u ? b0[e] : b1[e];
 #else
