@@ -292,12 +292,20 @@ void main() {
       {
         uint wv[NPLANES][16];
         decode(rw, qq, wv);
-        [[unroll]] for (uint p = 0u; p < NPLANES; ++p)
-          [[unroll]] for (uint m = 0u; m < 16u; ++m) {
-            if (m >= WPT) break;
-            const uint word = qq * WPT + m;  // of the row's block
-            sm[p * TM * RS + dr * RS + (word >> 2)][word & 3u] = wv[p][m];
+        [[unroll]] for (uint p = 0u; p < NPLANES; ++p) {
+          if (WPT % 4u == 0u) {  // whole uvec4s (the K-quants: 8 or 16 words per thread)
+            [[unroll]] for (uint m = 0u; m < 16u; m += 4u) {
+              if (m >= WPT) break;
+              sm[p * TM * RS + dr * RS + (qq * WPT + m) / 4u] = uvec4(wv[p][m], wv[p][m + 1u], wv[p][m + 2u], wv[p][m + 3u]);
+            }
+          } else {
+            [[unroll]] for (uint m = 0u; m < 16u; ++m) {
+              if (m >= WPT) break;
+              const uint word = qq * WPT + m;  // of the row's block
+              sm[p * TM * RS + dr * RS + (word >> 2)][word & 3u] = wv[p][m];
+            }
           }
+        }
       }
       if (qq == 0u) s_scale[par][dr] = psc;
       if (t < TN) s_da[par][t] = pda;
