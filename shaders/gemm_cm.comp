@@ -20,7 +20,8 @@
 // k of the rows (QVK_BLOCK elements: a K-quant super-block or a 32-element block):
 //   1. all threads decode the 32 rows' block into int8 planes in shared memory
 //      (NSG threads per row) and copy the 64 columns' activation codes of that
-//      block beside them;
+//      block beside them, with the rows' block scales and the columns'
+//      activation scales (s_scale, s_da);
 //   2. with 4 subgroups, subgroup s multiplies both 16-row tiles by columns
 //      16s … 16s+15; with 8, one 16-row tile (s % 2) by columns 16(s/2) …;
 //   3. after the workgroup's second barrier (the planes are free for the next
@@ -28,13 +29,18 @@
 //      code) for the elements its subgroup's int32 accumulators hold in its
 //      registers; its next block's decode overlaps other subgroups' terms.
 // Which (row, column) an accumulator element is, is the implementation's
-// choice, the same for every matrix of one type: a matrix loaded once from a
-// table of r·16 + c (the index matrix ix) names them. Each thread owns
-// ix.length() elements per tile: 8 on 32-wide subgroups that hold each of the
-// 256 elements once (NVIDIA); any other count makes the workgroup write NaN
-// over its whole tile instead of a partial sum.
-// The rows' block scales are double-buffered in shared memory (s_scale[2]),
-// so a subgroup's terms of block k read them while others decode block k+1.
+// choice ("implementation-dependent" in GL_NV_cooperative_matrix). This shader
+// ASSUMES that choice is the same for every matrix of one type, whether loaded
+// or produced by coopMatMulAddNV (true on NVIDIA; the GEMM tests, which fill
+// the output with an unwritten pattern first, would show any difference): a
+// matrix loaded once from a table of r·16 + c (the index matrix ix) names the
+// elements. Each thread owns ix.length() elements per tile: 8 on 32-wide
+// subgroups that hold each of the 256 elements once (NVIDIA); any other count
+// makes the workgroup write NaN over its whole tile instead of a partial sum
+// (the count is checked, not that each element is held exactly once).
+// The rows' block scales and the columns' activation scales are
+// double-buffered in shared memory (s_scale[2], s_da[2]), so a subgroup's terms
+// of block k read them while others decode block k+1.
 // Weight codes times an integer sub-block scale do not fit int8 (Q4_K: up to
 // 945, Q6_K: ±4,096), so the scaled code v is split as v = 128·hi + lo with
 // lo in [0, 127] and hi small, two planes and two products whose sum is the
@@ -229,9 +235,9 @@ void combine(uint j) {
 }
 
 // Block kb into thread t's registers: its share of the weights of row `row`,
-// that row's block scales, and its share of the 64 columns' activation codes
-// (columns past the batch read the last one; t past the codes re-reads the last
-// uvec4, never stored).
+// that row's block scales, its share of the 64 columns' activation codes, and
+// (t < TN) column t's activation scale (columns past the batch read the last
+// one; t past the codes re-reads the last uvec4, never stored).
 void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8], out float da) {
   const uint nb = pc.cols / QVK_BLOCK;
   load(row, kb, qq, rw);
@@ -268,7 +274,7 @@ void main() {
   if (ix.length() != 8) {  // not the layout the owners assume: NaN over the tile, never a partial sum
     for (uint i = t; i < TM * TN; i += WORKGROUP_SIZE) {
       const uint row = row0 + i / TN, col = col0 + i % TN;
-      if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = uintBitsToFloat(0x7fc00000u);
+      if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = uintBitsToFloat(QVK_CANONICAL_NAN);
     }
     return;
   }
@@ -282,7 +288,7 @@ void main() {
   uvec4 pa[8];
   vec2 psc;
   float pda;
-  uint par = 0u;  // which s_scale the current block uses
+  uint par = 0u;  // which of s_scale and s_da the current block uses
   fetch(t, drow, qq, col0, 0u, rw, psc, pa, pda);  // block 0: lane 0's first
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
