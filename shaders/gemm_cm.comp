@@ -84,7 +84,6 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 #define NPLANES 1  // the codes themselves (Q8_0; Q4_0 as q − 8)
 #endif
 #define SPLIT (NPLANES >= 2)
-#define NACC (QVK_HAS_MINS ? 2u : 1u)  // accumulators per 16-row tile: A (and B)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
 // At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 1 KiB of scales: gemm.hpp's
