@@ -1,7 +1,7 @@
 // qvk_bench — GPU benchmarks (not tests: nothing here asserts a speed).
 //
 //   qvk_bench ops [--device SEL] [--reps N] [--read-mib N] [--json FILE] [--filter SUBSTR]
-//                 [--warm] [--rotate-mib N] [--bb N] [--quick]
+//                 [--warm] [--rotate-mib N] [--bb N] [--quick] [--stats]
 //   qvk_bench generate MODEL [--device SEL] [--prompt N] [--gen N] [--reps N] [--ctx N]
 //                      [--read-mib N] [--bw-reps N] [--profile] [--prefill-chunk N] [--json FILE]
 //
@@ -39,7 +39,7 @@ namespace {
 void usage(std::FILE* f) {
   std::fputs(
       "usage: qvk_bench ops [--device SEL] [--reps N] [--read-mib N] [--json FILE] [--filter SUBSTR]\n"
-      "                     [--warm] [--rotate-mib N] [--bb N] [--quick]\n"
+      "                     [--warm] [--rotate-mib N] [--bb N] [--quick] [--stats]\n"
       "       qvk_bench generate MODEL [--device SEL] [--prompt N] [--gen N] [--reps N] [--ctx N]\n"
       "                          [--read-mib N] [--bw-reps N] [--profile] [--prefill-chunk N] [--off NAME]...\n"
       "                          [--json FILE]\n"
@@ -65,6 +65,9 @@ void usage(std::FILE* f) {
       "               time per GEMV (default 8; 0: off)\n"
       "  --quick      ops: smaller shapes only: q/o and k/v GEMVs, attention at 4k, and --bb 2\n"
       "               unless --bb is given (for lavapipe)\n"
+      "  --stats      ops: the driver's compile statistics (registers, spills, … where it\n"
+      "               reports them: VK_KHR_pipeline_executable_properties) of each GEMM and\n"
+      "               prefill-attention (attention_rows) pipeline, under its first row\n"
       "  --prompt N   generate: prompt tokens (default 512), --gen N generated tokens (default 128)\n"
       "  --ctx N      generate: context of the runtime (default prompt + gen, + 1 with --profile)\n"
       "  --bw-reps N  generate: read-probe dispatches (default 20; the best is the bandwidth)\n"
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
     else if (a == "--rotate-mib") { only(!gen); o.rotate_mib = number(1, 1 << 16); }
     else if (a == "--bb") { only(!gen); o.bb = number(0, 256); bb_set = true; }
     else if (a == "--quick") { only(!gen); o.quick = true; }
+    else if (a == "--stats") { only(!gen); o.stats = true; }
     else if (a == "--prompt") { only(gen); g.prompt = number(1, 1 << 20); }
     else if (a == "--gen") { only(gen); g.gen = number(1, 1 << 20); }
     else if (a == "--ctx") { only(gen); g.ctx = number(1, 1 << 24); }
@@ -172,6 +176,7 @@ int main(int argc, char** argv) {
   try {
     qvk::vk::DeviceOptions dopt;
     dopt.select = device;
+    dopt.pipeline_statistics = o.stats;
     qvk::vk::Device d(dopt);
     std::ofstream js;
     if (!json.empty()) {

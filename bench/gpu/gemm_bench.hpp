@@ -46,6 +46,7 @@ void bench_gemm_one(vk::Device& d, vk::PipelineCache& p, const OpsOptions& o, Re
   row.json_extra = ",\"batch\":" + std::to_string(batch) + ",\"macs\":" + std::to_string(macs) +
                    ",\"tmac_s\":" + std::to_string(macs / best / 1e3);
   report.add(row);
+  print_statistics<Op>(p, o, name);
 }
 
 template <quant::Type T, ops::GemmConfig... Cs>

@@ -46,11 +46,24 @@ struct OpsOptions {
   std::uint32_t rotate_mib = 256; // cold mode: bytes of the ring of input copies
   std::uint32_t bb = 8;           // GEMVs per back-to-back sample (0: no back-to-back figure)
   bool quick = false;             // --quick: the smaller shapes only (for lavapipe; the CLI also sets bb = 2)
+  bool stats = false;             // --stats: the driver's compile statistics, once per pipeline (print_statistics)
 
   std::uint64_t ring_budget() const { return warm ? 0 : std::uint64_t(rotate_mib) << 20; }
   const char* mode() const { return warm ? "warm" : "cold"; }
   bool wanted(const std::string& name) const { return filter.empty() || name.find(filter) != std::string::npos; }
 };
+
+// --stats: the driver's compile statistics of Op's pipeline (registers, spills,
+// shared memory, where it reports them), under the first row that ran it.
+template <class Op>
+void print_statistics(vk::PipelineCache& p, const OpsOptions& o, const char* name) {
+  static bool printed = false;  // one Op type is one pipeline
+  if (!o.stats || printed) return;
+  printed = true;
+  const auto st = p.statistics(p.get<Op>());
+  if (st.empty()) std::printf("    %s: no compile statistics (the device does not capture them)\n", name);
+  for (const std::string& line : st) std::printf("    %s\n", line.c_str());
+}
 
 // One line of the report (and one JSON object, two with a back-to-back figure).
 struct Row {
@@ -361,6 +374,7 @@ inline void bench_prefill_attention(vk::Device& d, vk::PipelineCache& p, const O
       row.json_extra += ",\"queries\":" + std::to_string(kRows) + ",\"n_pos\":" + std::to_string(n_pos) +
                         ",\"macs\":" + std::to_string(macs);
       report.add(row);
+      if (unit == Unit::Rows) print_statistics<ops::AttentionRows<>>(p, o, name);
     }
 }
 

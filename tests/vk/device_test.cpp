@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include "../../tools/shadergen/spirv_check.hpp"
 #include "../../tools/shadergen/variants.hpp"
@@ -87,6 +88,30 @@ TEST(PipelineCache, CreatesEachPipelineOnceAndPersistsTheCacheFile) {
   PipelineCache reloaded(device(), file);  // a valid blob is accepted
   const VkPipeline p = reloaded.get<ops::RmsNorm<64, true>>().pipeline;
   EXPECT_TRUE(p != VK_NULL_HANDLE);
+  expect_validation_clean();
+}
+
+TEST(PipelineCache, ReportsCompileStatisticsOnlyWhenTheDeviceCapturesThem) {
+  {
+    PipelineCache cache(device());  // the tests' device does not ask for them
+    EXPECT_FALSE(device().pipeline_statistics());
+    EXPECT_TRUE(cache.statistics(cache.get<ops::RmsNorm<64>>()).empty());
+  }
+  {
+    DeviceOptions o;
+    o.pipeline_statistics = true;
+    Device d(o);
+    EXPECT_EQ(d.pipeline_statistics(), d.features().pipeline_executable_properties);
+    PipelineCache cache(d);
+    const std::vector<std::string> st = cache.statistics(cache.get<ops::RmsNorm<64>>());
+    EXPECT_EQ(!st.empty(), d.pipeline_statistics()) << d.features().name;
+    for (const std::string& line : st) EXPECT_NE(line.find(" = "), std::string::npos) << line;
+    for (const std::string& line : st) std::cerr << "  " << line << "\n";
+  }
+  // volk's instance-level functions are process-wide: the second instance reloaded them
+  // (without debug utils, so vkDestroyDebugUtilsMessengerEXT became null); point them back
+  // at the tests' instance before its destructor uses them.
+  volkLoadInstanceOnly(device().instance());
   expect_validation_clean();
 }
 

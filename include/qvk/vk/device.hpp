@@ -33,6 +33,10 @@ struct DeviceOptions {
   // Enable VK_NV_cooperative_matrix where the device has int8 16x16x32 (the
   // cooperative-matrix GEMM); QVK_COOPMAT=0 also turns it off.
   bool cooperative_matrix = true;
+  // Enable VK_KHR_pipeline_executable_properties where listed, so pipelines are
+  // created with their compile statistics captured (PipelineCache::statistics):
+  // a profiling aid for benchmarks, off by default.
+  bool pipeline_statistics = false;
 };
 
 // A device the caller owns. The caller must have created it with Vulkan 1.3
@@ -61,7 +65,7 @@ class Device {
     init_volk(nullptr);
     create_instance(options);
     pick_physical(options.select.empty() ? env_or("QVK_DEVICE", "") : options.select);
-    create_device(options.cooperative_matrix && env_or("QVK_COOPMAT", "1") != "0");
+    create_device(options.cooperative_matrix && env_or("QVK_COOPMAT", "1") != "0", options.pipeline_statistics);
   }
 
   explicit Device(const AdoptedDevice& a)
@@ -104,6 +108,8 @@ class Device {
   // Whether the cooperative-matrix GEMM (ops::kCoopmatGemm) may run: VK_NV_cooperative_matrix
   // enabled with int8 16x16x32, shaderInt8, vulkanMemoryModel, and 32-wide subgroups.
   bool cooperative_matrix_int8() const { return coopmat_enabled_; }
+  // Whether pipelines capture compile statistics (DeviceOptions::pipeline_statistics on a device that lists the extension).
+  bool pipeline_statistics() const { return stats_enabled_; }
 
   bool validation_enabled() const { return validation_; }
   // Validation errors and synchronization hazards reported so far, with their messages.
@@ -267,7 +273,7 @@ class Device {
            (!f.sizes_controllable || (f.min_subgroup_size == 32 && f.max_subgroup_size == 32));
   }
 
-  void create_device(bool want_coopmat) {
+  void create_device(bool want_coopmat, bool want_stats) {
     const DeviceFeatures& f = features_;
     const bool coopmat = want_coopmat && coopmat_usable(f);
     auto f13 = make_struct<VkPhysicalDeviceVulkan13Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES);
@@ -283,6 +289,14 @@ class Device {
     auto cm = make_struct<VkPhysicalDeviceCooperativeMatrixFeaturesNV>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV);
     cm.cooperativeMatrix = VK_TRUE;
     if (coopmat) f13.pNext = &cm;
+    const bool stats = want_stats && f.pipeline_executable_properties;
+    auto pe = make_struct<VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR>(
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR);
+    pe.pipelineExecutableInfo = VK_TRUE;
+    if (stats) {
+      pe.pNext = f13.pNext;
+      f13.pNext = &pe;
+    }
     auto f11 = make_struct<VkPhysicalDeviceVulkan11Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES);
     f11.pNext = &f12;
     f11.storageBuffer16BitAccess = f.storage_buffer_16bit;
@@ -294,18 +308,21 @@ class Device {
     qi.queueFamilyIndex = family_;
     qi.queueCount = 1;
     qi.pQueuePriorities = &priority;
-    const char* exts[] = {VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME, VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME};
+    std::vector<const char*> exts{VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME};
+    if (coopmat) exts.push_back(VK_NV_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    if (stats) exts.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
     auto ci = make_struct<VkDeviceCreateInfo>(VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO);
     ci.pNext = &feats;
     ci.queueCreateInfoCount = 1;
     ci.pQueueCreateInfos = &qi;
-    ci.enabledExtensionCount = coopmat ? 2 : 1;
-    ci.ppEnabledExtensionNames = exts;
+    ci.enabledExtensionCount = std::uint32_t(exts.size());
+    ci.ppEnabledExtensionNames = exts.data();
     check(vkCreateDevice(physical_, &ci, nullptr, &device_), "vkCreateDevice");
     volkLoadDeviceTable(&fn_, device_);
     fn_.vkGetDeviceQueue(device_, family_, 0, &queue_);
     subgroup_control_enabled_ = f.subgroup_size_control;
     coopmat_enabled_ = coopmat;
+    stats_enabled_ = stats;
     read_timestamp_bits();
   }
 
@@ -321,6 +338,7 @@ class Device {
   bool validation_ = false;
   bool subgroup_control_enabled_ = false;
   bool coopmat_enabled_ = false;
+  bool stats_enabled_ = false;
   VkInstance instance_ = VK_NULL_HANDLE;
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   VkDevice device_ = VK_NULL_HANDLE;

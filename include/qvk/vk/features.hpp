@@ -36,6 +36,9 @@ struct DeviceFeatures {
   // subgroup scope (gemm_cm.comp's shape), and the cooperativeMatrix feature.
   bool nv_coopmat_int8_16x16x32 = false;
   bool vulkan_memory_model = false;  // Vulkan 1.2 feature (coopmat loads use its scopes)
+  // VK_KHR_pipeline_executable_properties listed: the driver can report compile
+  // statistics (registers, spills, …) of a pipeline (DeviceOptions::pipeline_statistics).
+  bool pipeline_executable_properties = false;
   // Float controls for fp32 (the numerics contract does not rely on them:
   // docs/numerics.md defines tiny values itself).
   bool f32_denorm_preserve = false, f32_denorm_flush_to_zero = false, f32_rounding_rte = false;
@@ -86,6 +89,7 @@ struct DeviceFeatures {
          " (NV int8 16x16x32 " + yn(nv_coopmat_int8_16x16x32) + ", memory model " + yn(vulkan_memory_model) + ")\n";
     s += "  fp32 float controls: denorm preserve " + std::string(yn(f32_denorm_preserve)) + ", flush-to-zero " +
          yn(f32_denorm_flush_to_zero) + ", RTE " + yn(f32_rounding_rte) + "\n";
+    s += "  pipeline statistics " + std::string(yn(pipeline_executable_properties)) + "\n";
     s += "  push descriptors " + std::string(yn(push_descriptor)) + ", timestamps " + yn(timestamps) + " (period " +
          std::to_string(timestamp_period_ns) + " ns)\n";
     s += "  limits: shared " + std::to_string(max_shared_memory) + " B, invocations " +
@@ -133,6 +137,7 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   f.khr_cooperative_matrix = has_extension(exts, "VK_KHR_cooperative_matrix");
   f.nv_cooperative_matrix = has_extension(exts, "VK_NV_cooperative_matrix");
   f.nv_cooperative_matrix2 = has_extension(exts, "VK_NV_cooperative_matrix2");
+  f.pipeline_executable_properties = has_extension(exts, "VK_KHR_pipeline_executable_properties");
   if (basic.apiVersion < VK_API_VERSION_1_3) return f;  // the 1.3 structures below may not be filled
 
   VkPhysicalDeviceShaderIntegerDotProductProperties dot{};

@@ -101,6 +101,40 @@ class PipelineCache {
   std::size_t size() const { return pipelines_.size(); }
   std::size_t created() const { return created_; }
 
+  // The driver's compile statistics of a pipeline ("name = value" per entry,
+  // every executable), or none unless the device captures them
+  // (Device::pipeline_statistics()). What is reported is the driver's choice.
+  std::vector<std::string> statistics(const Pipeline& p) const {
+    std::vector<std::string> out;
+    const auto& fn = device_.fn();
+    if (!device_.pipeline_statistics() || !fn.vkGetPipelineExecutablePropertiesKHR) return out;
+    auto pi = make_struct<VkPipelineInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR);
+    pi.pipeline = p.pipeline;
+    std::uint32_t n = 0;
+    check(fn.vkGetPipelineExecutablePropertiesKHR(device_.handle(), &pi, &n, nullptr), "vkGetPipelineExecutablePropertiesKHR");
+    for (std::uint32_t e = 0; e < n; ++e) {
+      auto ei = make_struct<VkPipelineExecutableInfoKHR>(VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR);
+      ei.pipeline = p.pipeline;
+      ei.executableIndex = e;
+      std::uint32_t m = 0;
+      check(fn.vkGetPipelineExecutableStatisticsKHR(device_.handle(), &ei, &m, nullptr), "vkGetPipelineExecutableStatisticsKHR");
+      std::vector<VkPipelineExecutableStatisticKHR> st(m);
+      for (auto& x : st) x = make_struct<VkPipelineExecutableStatisticKHR>(VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR);
+      check(fn.vkGetPipelineExecutableStatisticsKHR(device_.handle(), &ei, &m, st.data()), "vkGetPipelineExecutableStatisticsKHR");
+      for (const auto& x : st) {
+        std::string v;
+        switch (x.format) {
+          case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: v = x.value.b32 ? "true" : "false"; break;
+          case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: v = std::to_string(x.value.i64); break;
+          case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: v = std::to_string(x.value.u64); break;
+          default: v = std::to_string(x.value.f64); break;
+        }
+        out.push_back(std::string(x.name) + " = " + v);
+      }
+    }
+    return out;
+  }
+
   void save() const {
     if (path_.empty()) return;
     std::size_t n = 0;
@@ -175,6 +209,8 @@ class PipelineCache {
     ci.stage.pName = "main";
     ci.stage.pSpecializationInfo = &si;
     ci.layout = l.pipeline_layout;
+    if (device_.pipeline_statistics())
+      ci.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
     Pipeline p;
     p.layout = l.pipeline_layout;
     p.push_bytes = push_bytes;
