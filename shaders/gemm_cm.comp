@@ -84,6 +84,18 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 #define NPLANES 1  // the codes themselves (Q8_0; Q4_0 as q − 8)
 #endif
 #define SPLIT (NPLANES >= 2)
+
+// LEAN: spend no registers on hiding latency. Registers decide how many
+// workgroups an SM holds, and a K-quant block's loads are large (12–25 weight
+// words and 4 uvec4 of codes per thread). On the H100 (qvk_bench ops --stats),
+// gemm_q4_k_cm at 256 threads took 172 registers with a block's loads issued
+// one block ahead, the 8 k-steps unrolled and the index matrix held whole: one
+// workgroup per SM. Lean, it issues a block's loads at the block's start,
+// keeps the k-step loop rolled and packs the index matrix into 2 registers:
+// 121 registers, two workgroups per SM, and Q4_K and Q6_K run 5–7 % faster.
+// Q5_K (122 registers lean) ran 1–4 % slower and the 32-element blocks (2
+// words, 1 uvec4, 1 k-step) ~2 % slower, so they keep the prefetch.
+#define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q6_K)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
 // At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 1 KiB of scales: gemm.hpp's
@@ -113,7 +125,7 @@ void split_scaled(uint q, uint sc, out uint hi, out uint lo) {
 
 // Thread qq (of NSG per row)'s share of block kb of row `row`: words
 // WPT·qq … WPT·qq + WPT − 1 of the row's block in each plane (element 4·word +
-// byte). load() fetches it from memory one block ahead; decode() turns it into
+// byte). load() fetches it from memory (one block ahead unless LEAN); decode() turns it into
 // the planes' words, wv[plane][word].
 #if QVK_WTYPE == QVK_TYPE_Q8_0 || QVK_WTYPE == QVK_TYPE_Q4_0
 #define NRAW 2
@@ -209,6 +221,15 @@ void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
 #endif
 }
 
+// The index matrix's elements (ix_at(e) = r·16 + c of element e), LEAN: as bytes.
+#if LEAN
+uint ixp[2];
+uint ix_at(uint e) { return bitfieldExtract(ixp[e >> 2], int(8u * (e & 3u)), 8); }
+#else
+uint ixp[8];
+uint ix_at(uint e) { return ixp[e]; }
+#endif
+
 // The outputs a thread owns: element e of its subgroup's accumulator of tile
 // ti, o = 8·ti + e (OUTS of them; ix names their rows and columns).
 float run[16];  // the current lane's sum
@@ -277,23 +298,34 @@ void main() {
     }
     return;
   }
+#if LEAN
+  ixp[0] = ixp[1] = 0u;
+  [[unroll]] for (uint e = 0u; e < 8u; ++e) ixp[e >> 2] |= uint(ix[e]) << (8u * (e & 3u));
+#else
+  [[unroll]] for (uint e = 0u; e < 8u; ++e) ixp[e] = uint(ix[e]);
+#endif
   barrier();  // every subgroup has its index matrix before the first decode overwrites the table
 
   // The blocks in visiting order: lane j (bit-reversed), its blocks kb, kb+32, ….
   // Each block's weights, scales and activation codes are fetched into
   // registers one block ahead, so their latency hides behind the previous
-  // block's products and terms.
+  // block's products and terms, or (LEAN) at the block's start.
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
   float pda;
   uint par = 0u;  // which of s_scale and s_da the current block uses
+#if !LEAN
   fetch(t, drow, qq, col0, 0u, rw, psc, pa, pda);  // block 0: lane 0's first
+#endif
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
     [[unroll]] for (uint o = 0u; o < 16u; ++o) run[o] = 0.0;
     for (uint kb = lane; kb < nb; kb += 32u) {
       // 1. the fetched block into shared memory: the rows' planes, scales and the columns' codes.
+#if LEAN
+      fetch(t, drow, qq, col0, kb, rw, psc, pa, pda);
+#endif
       {
         uint wv[NPLANES][16];
         decode(rw, qq, wv);
@@ -322,10 +354,12 @@ void main() {
       memoryBarrierShared();
       barrier();
 
+#if !LEAN
       // The next block in visiting order (uniform), fetched now.
       uint next = kb + 32u;
       for (uint j2 = j + 1u; next >= nb && j2 < 32u; ++j2) next = bitfieldReverse(j2) >> 27;
       if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa, pda);
+#endif
 
       // 2. the integer parts of the subgroup's tiles: rows rt0 (and rt0 + 1 with
       // 4 subgroups) × columns ct.
@@ -340,7 +374,13 @@ void main() {
       MAT_B fb;
       const uint R0 = 16u * rt0 * RS, B0 = ACT0 + 16u * ct * RS;
       const uint LO = SPLIT ? 1u : 0u;
-      for (uint ks = 0u; ks < KSTEPS; ++ks) {  // each codes fragment loaded once, for every plane
+      // Each codes fragment loaded once, for every plane. LEAN: not unrolled, else the
+      // compiler hoists the 8 k-steps' fragment loads and holds them (13 registers).
+#if LEAN
+      [[dont_unroll]] for (uint ks = 0u; ks < KSTEPS; ++ks) {
+#else
+      for (uint ks = 0u; ks < KSTEPS; ++ks) {
+#endif
         coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
 #if SPLIT
         coopMatLoadNV(fa, sm, R0 + 2u * ks, RS, false);
@@ -370,7 +410,7 @@ void main() {
       // 3. the float terms from the accumulators' elements, in lane order.
       [[unroll]] for (uint o = 0u; o < 16u; ++o) {
         if (o >= OUTS) break;
-        const uint ti = o >> 3, e = o & 7u, rc = uint(ix[e]);
+        const uint ti = o >> 3, e = o & 7u, rc = ix_at(e);
         const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
         const uint c = 16u * ct + (rc & 15u);
 #if SPLIT
@@ -393,7 +433,7 @@ void main() {
 
   [[unroll]] for (uint o = 0u; o < 16u; ++o) {
     if (o >= OUTS) break;
-    const uint ti = o >> 3, rc = uint(ix[o & 7u]);
+    const uint ti = o >> 3, rc = ix_at(o & 7u);
     const uint row = row0 + 16u * tile_row(sg, ti) + (rc >> 4), col = col0 + 16u * ct + (rc & 15u);
     if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = qvk_canonical_nan(st4[o]);
   }
