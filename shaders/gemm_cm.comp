@@ -92,7 +92,7 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 // one block ahead, the 8 k-steps unrolled and the index matrix held whole: one
 // workgroup per SM. Lean, it issues a block's loads at the block's start,
 // keeps the k-step loop rolled and packs the index matrix into 2 registers:
-// 121 registers, two workgroups per SM, and Q4_K and Q6_K run 5–7 % faster.
+// 121 registers, two workgroups per SM: Q4_K 4–5 % faster, Q6_K 5–7 %.
 // Q5_K (122 registers lean) ran 1–4 % slower and the 32-element blocks (2
 // words, 1 uvec4, 1 k-step) ~2 % slower, so they keep the prefetch.
 #define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q6_K)
@@ -309,7 +309,8 @@ void main() {
   // The blocks in visiting order: lane j (bit-reversed), its blocks kb, kb+32, ….
   // Each block's weights, scales and activation codes are fetched into
   // registers one block ahead, so their latency hides behind the previous
-  // block's products and terms, or (LEAN) at the block's start.
+  // block's products and terms; LEAN fetches at the block's start instead and
+  // relies on the SM's second workgroup to cover the latency.
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;

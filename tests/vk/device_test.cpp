@@ -97,6 +97,12 @@ TEST(PipelineCache, ReportsCompileStatisticsOnlyWhenTheDeviceCapturesThem) {
     EXPECT_FALSE(device().pipeline_statistics());
     EXPECT_TRUE(cache.statistics(cache.get<ops::RmsNorm<64>>()).empty());
   }
+  // volk's instance-level functions are process-wide: the second instance reloads them
+  // (without debug utils, so vkDestroyDebugUtilsMessengerEXT becomes null). Point them
+  // back at the tests' instance on the way out, thrown or not, before its destructor uses them.
+  struct RestoreVolk {
+    ~RestoreVolk() { volkLoadInstanceOnly(device().instance()); }
+  } restore;
   {
     DeviceOptions o;
     o.pipeline_statistics = true;
@@ -108,10 +114,6 @@ TEST(PipelineCache, ReportsCompileStatisticsOnlyWhenTheDeviceCapturesThem) {
     for (const std::string& line : st) EXPECT_NE(line.find(" = "), std::string::npos) << line;
     for (const std::string& line : st) std::cerr << "  " << line << "\n";
   }
-  // volk's instance-level functions are process-wide: the second instance reloaded them
-  // (without debug utils, so vkDestroyDebugUtilsMessengerEXT became null); point them back
-  // at the tests' instance before its destructor uses them.
-  volkLoadInstanceOnly(device().instance());
   expect_validation_clean();
 }
 

@@ -127,7 +127,8 @@ class PipelineCache {
           case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR: v = x.value.b32 ? "true" : "false"; break;
           case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR: v = std::to_string(x.value.i64); break;
           case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR: v = std::to_string(x.value.u64); break;
-          default: v = std::to_string(x.value.f64); break;
+          case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_FLOAT64_KHR: v = std::to_string(x.value.f64); break;
+          default: v = "(format " + std::to_string(int(x.format)) + ")"; break;
         }
         out.push_back(std::string(x.name) + " = " + v);
       }
