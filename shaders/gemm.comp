@@ -32,7 +32,7 @@ float weight_elem(uint gi) {
 #if QVK_WTYPE == QVK_TYPE_F32
   return qvk_flush(uintBitsToFloat(w[gi]));
 #elif QVK_WTYPE == QVK_TYPE_F16
-  return qvk_widen_f16(bitfieldExtract(w[gi >> 1], int((gi & 1u) << 4), 16));
+  return qvk_f16_bits_to_f32(bitfieldExtract(w[gi >> 1], int((gi & 1u) << 4), 16));
 #else
   return qvk_flush(qvk_bf16_bits_to_f32(bitfieldExtract(w[gi >> 1], int((gi & 1u) << 4), 16)));
 #endif

@@ -290,7 +290,7 @@ void widen_w(uvec4 q, out float v[8]) {
 #if QVK_WTYPE == QVK_TYPE_F32
     v[c] = qvk_flush(uintBitsToFloat(raw_elem(q, c)));
 #elif QVK_WTYPE == QVK_TYPE_F16
-    v[c] = qvk_widen_f16(raw_elem(q, c));
+    v[c] = qvk_f16_bits_to_f32(raw_elem(q, c));
 #else
     v[c] = qvk_flush(qvk_bf16_bits_to_f32(raw_elem(q, c)));
 #endif

@@ -155,19 +155,17 @@ uint qvk_f32_to_f16_bits(float value) {
   return sign | h;
 }
 
+// F16 -> f32 exactly, without a loop or branch (a loop over the subnormal's
+// leading zeros made each conversion its own control flow: a third of
+// AttentionRows' time on the H100, docs/perf.md). Normal: exponent rebiased by
+// +112; inf/NaN: exponent 255, payload kept; zero/subnormal (exponent 0):
+// m·2^-24 = (2^-14·(1 + m/1024)) − 2^-14, both operands normal and the
+// difference exact (>= 2^-24 or 0, so no flush bites).
 float qvk_f16_bits_to_f32(uint h) {
-  uint sign = (h & 0x8000u) << 16;
-  uint e = (h >> 10) & 0x1fu;
-  uint mant = h & 0x03ffu;
-  if (e == 0x1fu) return uintBitsToFloat(sign | 0x7f800000u | (mant << 13));
-  if (e != 0u) return uintBitsToFloat(sign | ((e + 112u) << 23) | (mant << 13));
-  if (mant == 0u) return uintBitsToFloat(sign);
-  uint fe = 113u;
-  while ((mant & 0x0400u) == 0u) {
-    mant <<= 1;
-    --fe;
-  }
-  return uintBitsToFloat(sign | (fe << 23) | ((mant & 0x03ffu) << 13));
+  const uint m = h & 0x7fffu, e = m & 0x7c00u;
+  const float sub = qvk_sub(uintBitsToFloat((m << 13) + 0x38800000u), uintBitsToFloat(0x38800000u));
+  const uint nb = (m << 13) + (e == 0x7c00u ? 0x70000000u : 0x38000000u);
+  return uintBitsToFloat(((h & 0x8000u) << 16) | (e == 0u ? floatBitsToUint(sub) : nb));
 }
 
 float qvk_bf16_bits_to_f32(uint h) { return uintBitsToFloat(h << 16); }

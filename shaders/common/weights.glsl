@@ -22,17 +22,6 @@ float qvk_canonical_nan(float v) {
   return (floatBitsToUint(v) & 0x7fffffffu) > 0x7f800000u ? uintBitsToFloat(QVK_CANONICAL_NAN) : v;
 }
 
-// F16 -> f32 without a loop or branch, the same bits as qvk_f16_bits_to_f32:
-// normal: exponent rebiased by +112; inf/NaN: exponent 255, payload kept;
-// zero/subnormal (exponent 0): m·2^-24 = (2^-14·(1 + m/1024)) − 2^-14, both
-// operands normal and the difference exact (>= 2^-24 or 0, so no flush bites).
-float qvk_widen_f16(uint h) {
-  const uint m = h & 0x7fffu, e = m & 0x7c00u;
-  const float sub = qvk_sub(uintBitsToFloat((m << 13) + 0x38800000u), uintBitsToFloat(0x38800000u));
-  const uint nb = (m << 13) + (e == 0x7c00u ? 0x70000000u : 0x38000000u);
-  return uintBitsToFloat(((h & 0x8000u) << 16) | (e == 0u ? floatBitsToUint(sub) : nb));
-}
-
 // The 32 logical lanes of a dot product summed by the pairwise tree (s = 16,
 // …, 1: lane[i] += lane[i+s]; numerics::strided_sum's tree) by one thread in
 // registers: the same adds in the same order as a tree across threads, without

@@ -46,8 +46,7 @@
 //   items: one row) — the activations it loads serve them all — and 32/T
 //   consecutive lanes of each in registers, T = workgroup·items/rows threads per row (vector loads of up to 16 bytes, 4
 //   (items 1) or 2 per row batched before their in-order adds), then the same
-//   tree. F16 is widened without qvk_f16_bits_to_f32's loop (gemv.comp's
-//   widen_f16; same bits).
+//   tree. F16 is widened by numerics.glsl's branch-free qvk_f16_bits_to_f32.
 //   No subgroup operation anywhere (Vulkan does not tie subgroup invocations to
 //   LocalInvocationIndex): every exchange goes through shared memory, so the bits
 //   cannot depend on the subgroup size.
