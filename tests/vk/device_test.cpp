@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,25 @@ TEST(VkDevice, RejectsAnUnknownDeviceNameListingTheDevices) {
     EXPECT_NE(std::string(e.what()).find("no-such-device-qvk"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("[0]"), std::string::npos) << e.what();
   }
+}
+
+// The bug this guards against: a Device destroyed its messenger and instance through
+// volk's process-wide instance functions, which a second Device had repointed to an
+// instance without debug utils (a null vkDestroyDebugUtilsMessengerEXT: segfault).
+// With QVK_VALIDATION=1 the second device has debug utils too, and the test proves less.
+TEST(VkDevice, OutlivesASecondDeviceThatRepointsVolksInstanceFunctions) {
+  DeviceOptions with;
+  with.validation = true;
+  auto first = std::make_unique<Device>(with);
+  if (!first->validation_enabled()) GTEST_SKIP() << "no validation layer: the first device has no messenger";
+  {
+    DeviceOptions without;
+    without.validation = false;
+    Device second(without);
+    EXPECT_FALSE(second.validation_enabled() && std::getenv("QVK_VALIDATION") == nullptr);
+  }
+  first.reset();  // its own vkDestroyDebugUtilsMessengerEXT and vkDestroyInstance
+  SUCCEED();
 }
 
 TEST(VkDevice, AdoptsACallersDeviceAndLeavesItAlive) {
@@ -97,12 +117,9 @@ TEST(PipelineCache, ReportsCompileStatisticsOnlyWhenTheDeviceCapturesThem) {
     EXPECT_FALSE(device().pipeline_statistics());
     EXPECT_TRUE(cache.statistics(cache.get<ops::RmsNorm<64>>()).empty());
   }
-  // volk's instance-level functions are process-wide: the second instance reloads them
-  // (without debug utils, so vkDestroyDebugUtilsMessengerEXT becomes null). Point them
-  // back at the tests' instance on the way out, thrown or not, before its destructor uses them.
-  struct RestoreVolk {
-    ~RestoreVolk() { volkLoadInstanceOnly(device().instance()); }
-  } restore;
+  // A second owning Device repoints volk's process-wide instance functions to its
+  // instance (here without debug utils). The tests' device must still destroy its own
+  // messenger and instance at exit: it keeps their destroy functions itself.
   {
     DeviceOptions o;
     o.pipeline_statistics = true;

@@ -244,9 +244,7 @@ class VkForward {
  private:
   // ---- construction
   static std::uint64_t storage_offset_alignment(const vk::Device& d) {
-    VkPhysicalDeviceProperties props{};
-    vkGetPhysicalDeviceProperties(d.physical(), &props);
-    return std::max<std::uint64_t>(4, props.limits.minStorageBufferOffsetAlignment);
+    return std::max<std::uint64_t>(4, d.features().min_storage_buffer_offset_alignment);
   }
 
   void check_device() {

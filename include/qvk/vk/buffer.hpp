@@ -66,8 +66,7 @@ inline void submit_and_wait(Device& d, const std::function<void(VkCommandBuffer)
 
 inline std::uint32_t find_memory_type(const Device& d, std::uint32_t type_bits, VkMemoryPropertyFlags want,
                                       VkMemoryPropertyFlags fallback) {
-  VkPhysicalDeviceMemoryProperties mp{};
-  vkGetPhysicalDeviceMemoryProperties(d.physical(), &mp);
+  const VkPhysicalDeviceMemoryProperties& mp = d.memory_properties();
   for (VkMemoryPropertyFlags flags : {want, fallback})
     for (std::uint32_t i = 0; i < mp.memoryTypeCount; ++i)
       if ((type_bits & (1u << i)) && (mp.memoryTypes[i].propertyFlags & flags) == flags) return i;

@@ -63,9 +63,14 @@ class Device {
  public:
   explicit Device(const DeviceOptions& options = {}) : owns_(true) {
     init_volk(nullptr);
-    create_instance(options);
-    pick_physical(options.select.empty() ? env_or("QVK_DEVICE", "") : options.select);
-    create_device(options.cooperative_matrix && env_or("QVK_COOPMAT", "1") != "0", options.pipeline_statistics);
+    try {
+      create_instance(options);
+      pick_physical(options.select.empty() ? env_or("QVK_DEVICE", "") : options.select);
+      create_device(options.cooperative_matrix && env_or("QVK_COOPMAT", "1") != "0", options.pipeline_statistics);
+    } catch (...) {
+      release();  // a constructor that throws runs no destructor: the instance (and device) would leak
+      throw;
+    }
   }
 
   explicit Device(const AdoptedDevice& a)
@@ -80,19 +85,13 @@ class Device {
       throw Error("adopted device was created without VK_KHR_push_descriptor, which qvk requires");
     subgroup_control_enabled_ = a.subgroup_size_control_enabled;  // Vulkan cannot tell us what the caller enabled
     coopmat_enabled_ = a.nv_cooperative_matrix_enabled && coopmat_usable(features_);
-    read_timestamp_bits();
+    read_physical_properties();
   }
 
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
-  ~Device() {
-    if (device_ && pool_) fn_.vkDestroyCommandPool(device_, pool_, nullptr);
-    if (!owns_) return;
-    if (device_) fn_.vkDestroyDevice(device_, nullptr);
-    if (messenger_) vkDestroyDebugUtilsMessengerEXT(instance_, messenger_, nullptr);
-    if (instance_) vkDestroyInstance(instance_, nullptr);
-  }
+  ~Device() { release(); }
 
   VkInstance instance() const { return instance_; }
   VkPhysicalDevice physical() const { return physical_; }
@@ -103,6 +102,8 @@ class Device {
   const DeviceFeatures& features() const { return features_; }
   bool owns_device() const { return owns_; }
   std::uint32_t timestamp_valid_bits() const { return timestamp_bits_; }
+  // The physical device's memory heaps and types, read once at construction.
+  const VkPhysicalDeviceMemoryProperties& memory_properties() const { return memory_; }
   // Whether qvk may give pipelines a required subgroup size (it enabled subgroupSizeControl itself).
   bool can_pin_subgroup_size() const { return subgroup_control_enabled_ && features_.sizes_controllable; }
   // Whether the cooperative-matrix GEMM (ops::kCoopmatGemm) may run: VK_NV_cooperative_matrix
@@ -131,6 +132,22 @@ class Device {
   }
 
  private:
+  // Everything this Device owns, in reverse order of creation. Only the Device's own
+  // function pointers are used: volk's instance-level globals belong to whichever
+  // instance was loaded last (a second Device, or the caller), and that instance may
+  // lack debug utils.
+  void release() {
+    if (device_ && pool_) fn_.vkDestroyCommandPool(device_, pool_, nullptr);
+    pool_ = VK_NULL_HANDLE;
+    if (!owns_) return;
+    if (device_) fn_.vkDestroyDevice(device_, nullptr);
+    if (messenger_) destroy_messenger_(instance_, messenger_, nullptr);
+    if (instance_) destroy_instance_(instance_, nullptr);
+    device_ = VK_NULL_HANDLE;
+    messenger_ = VK_NULL_HANDLE;
+    instance_ = VK_NULL_HANDLE;
+  }
+
   static std::string env_or(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v ? v : fallback;
@@ -198,9 +215,19 @@ class Device {
     ci.enabledExtensionCount = std::uint32_t(extensions.size());
     ci.ppEnabledExtensionNames = extensions.data();
     if (validation_) ci.pNext = &vf;
-    check(vkCreateInstance(&ci, nullptr, &instance_), "vkCreateInstance");
+    // Handles are kept only once created (a failed vkCreate* leaves its output undefined),
+    // so release() destroys exactly what exists.
+    VkInstance instance = VK_NULL_HANDLE;
+    check(vkCreateInstance(&ci, nullptr, &instance), "vkCreateInstance");
+    instance_ = instance;
     volkLoadInstanceOnly(instance_);
-    if (validation_) check(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger_), "vkCreateDebugUtilsMessengerEXT");
+    destroy_instance_ = vkDestroyInstance;  // volk's globals are this instance's only until the next load
+    if (validation_) {
+      destroy_messenger_ = vkDestroyDebugUtilsMessengerEXT;
+      VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+      check(vkCreateDebugUtilsMessengerEXT(instance_, &mi, nullptr, &messenger), "vkCreateDebugUtilsMessengerEXT");
+      messenger_ = messenger;
+    }
   }
 
   static std::string lower(std::string s) {
@@ -317,16 +344,21 @@ class Device {
     ci.pQueueCreateInfos = &qi;
     ci.enabledExtensionCount = std::uint32_t(exts.size());
     ci.ppEnabledExtensionNames = exts.data();
-    check(vkCreateDevice(physical_, &ci, nullptr, &device_), "vkCreateDevice");
+    VkDevice device = VK_NULL_HANDLE;
+    check(vkCreateDevice(physical_, &ci, nullptr, &device), "vkCreateDevice");
+    device_ = device;
     volkLoadDeviceTable(&fn_, device_);
     fn_.vkGetDeviceQueue(device_, family_, 0, &queue_);
     subgroup_control_enabled_ = f.subgroup_size_control;
     coopmat_enabled_ = coopmat;
     stats_enabled_ = stats;
-    read_timestamp_bits();
+    read_physical_properties();
   }
 
-  void read_timestamp_bits() {
+  // What later calls need from the physical device, read while volk's instance
+  // functions are this Device's (they may not be afterwards).
+  void read_physical_properties() {
+    vkGetPhysicalDeviceMemoryProperties(physical_, &memory_);
     std::uint32_t n = 0;
     vkGetPhysicalDeviceQueueFamilyProperties(physical_, &n, nullptr);
     std::vector<VkQueueFamilyProperties> q(n);
@@ -346,6 +378,9 @@ class Device {
   std::uint32_t family_ = 0;
   std::uint32_t timestamp_bits_ = 0;
   VkDebugUtilsMessengerEXT messenger_ = VK_NULL_HANDLE;
+  PFN_vkDestroyInstance destroy_instance_ = nullptr;                 // this instance's, not volk's global
+  PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger_ = nullptr;  // set with messenger_
+  VkPhysicalDeviceMemoryProperties memory_{};
   VkCommandPool pool_ = VK_NULL_HANDLE;
   VolkDeviceTable fn_{};
   DeviceFeatures features_;

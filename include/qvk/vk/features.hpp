@@ -49,6 +49,7 @@ struct DeviceFeatures {
 
   std::uint32_t max_shared_memory = 0, max_workgroup_invocations = 0, max_push_constants = 0;
   std::uint64_t max_storage_buffer_range = 0;
+  std::uint64_t min_storage_buffer_offset_alignment = 0;  // bound storage-buffer ranges must start at a multiple
 
   // Whether a workgroup of `invocations` may be pinned to subgroup size `size`
   // (VUID-VkPipelineShaderStageCreateInfo-pNext-02756: at most size ·
@@ -131,6 +132,7 @@ inline DeviceFeatures query_features(VkPhysicalDevice pd) {
   f.max_workgroup_invocations = basic.limits.maxComputeWorkGroupInvocations;
   f.max_push_constants = basic.limits.maxPushConstantsSize;
   f.max_storage_buffer_range = basic.limits.maxStorageBufferRange;
+  f.min_storage_buffer_offset_alignment = basic.limits.minStorageBufferOffsetAlignment;
 
   const auto exts = device_extensions(pd);
   f.push_descriptor = has_extension(exts, "VK_KHR_push_descriptor");
