@@ -156,8 +156,8 @@ uint qvk_f32_to_f16_bits(float value) {
 }
 
 // F16 -> f32 exactly, without a loop or branch (a loop over the subnormal's
-// leading zeros made each conversion its own control flow: a third of
-// AttentionRows' time on the H100, docs/perf.md). Normal: exponent rebiased by
+// leading zeros made each conversion its own control flow: AttentionRows took
+// about a fifth longer with it on the H100, docs/perf.md). Normal: exponent rebiased by
 // +112; inf/NaN: exponent 255, payload kept; zero/subnormal (exponent 0):
 // m·2^-24 = (2^-14·(1 + m/1024)) − 2^-14, both operands normal and the
 // difference exact (>= 2^-24 or 0, so no flush bites).
