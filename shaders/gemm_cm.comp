@@ -6,10 +6,10 @@
 // add the products of a block however they like; every float op stays here,
 // in the canonical order.
 //
-// Integers come from the activation codes alone: Q4_0's −8·Σc, Q6_K's −32·Σc
-// and the K-quants' B = Σ m·Σc are products with the codes, not reads of the
-// layout's stored sums (which every producer, QuantizeAct and quant::Q8Act,
-// computes from the same codes; gemm.hpp states the precondition).
+// Q4_0's −8·Σc and Q6_K's −32·Σc are products with the codes; the K-quants'
+// B = Σ m·Σc reads the layout's stored sub-block sums, which every producer
+// (QuantizeAct, quant::Q8Act) computes from the same codes (gemm.hpp states
+// the precondition; gemm.comp reads them too).
 //
 // Subgroup s is taken to be invocations 32s … 32s+31 (sg = t / 32): true on
 // the devices that have this extension (NVIDIA, contiguous 32-wide subgroups,
@@ -41,11 +41,13 @@
 // The rows' block scales and the columns' activation scales are
 // double-buffered in shared memory (s_scale[2], s_da[2]), so a subgroup's terms
 // of block k read them while others decode block k+1.
-// Weight codes times an integer sub-block scale do not fit int8 (Q4_K: up to
-// 945, Q6_K: ±4,096), so the scaled code v is split as v = 128·hi + lo with
-// lo in [0, 127] and hi small, two planes and two products whose sum is the
-// block's integer A exactly; the K-quants' min part B = Σ m·sums is a third
-// plane (each element carries its sub-block's min) times the same codes.
+// Q4_K/Q5_K (SUBK): a k-step is one 32-element sub-block, so the plane holds
+// the raw codes (0..15, 0..31) and each k-step's int32 products P are scaled
+// in registers, A += sc·P, with B += m·Σc beside them (sub-block scale sc, min
+// m, the column's code sum Σc); the same integers as Σ sc·q·c and Σ m·Σc.
+// Q6_K's sub-blocks are 16 elements, half a k-step, so its scaled code v
+// (±4,096, not int8) is split as v = 128·hi + lo with lo in [0, 127] and hi
+// small: two planes and two products whose sum is the block's A exactly.
 //
 // The canonical sum without 32 stored lanes per output: lane l adds the terms
 // of blocks l, l+32, … in order from +0, and the lane tree pairs lane i with
@@ -76,34 +78,40 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 // Shared rows in uvec4s: one block of int8 codes, plus one uvec4 so the 16
 // rows a fragment load reads start in different banks.
 #define RS (QVK_BLOCK / 16u + 1u)
-#if QVK_HAS_MINS
-#define NPLANES 3  // hi, lo, mins
-#elif QVK_WTYPE == QVK_TYPE_Q6_K
+#define SUBK QVK_HAS_MINS  // Q4_K/Q5_K: sub-block scales and mins applied per k-step (above)
+#if QVK_WTYPE == QVK_TYPE_Q6_K
 #define NPLANES 2  // hi, lo
 #else
-#define NPLANES 1  // the codes themselves (Q8_0; Q4_0 as q − 8)
+#define NPLANES 1  // the codes themselves (Q8_0; Q4_0 as q − 8; Q4_K/Q5_K unscaled)
 #endif
 #define SPLIT (NPLANES >= 2)
 
-// LEAN: spend no registers on hiding latency. Registers decide how many
-// workgroups an SM holds, and a K-quant block's loads are large (12–25 weight
-// words and 4 uvec4 of codes per thread). On the H100 (qvk_bench ops --stats),
-// gemm_q4_k_cm at 256 threads took 172 registers with a block's loads issued
-// one block ahead, the 8 k-steps unrolled and the index matrix held whole: one
-// workgroup per SM. Lean, it issues a block's loads at the block's start,
-// keeps the k-step loop rolled and packs the index matrix into 2 registers:
-// 121 registers, two workgroups per SM: Q4_K 4–5 % faster, Q6_K 5–7 %.
-// Q5_K (122 registers lean) ran 1–4 % slower and the 32-element blocks (2
-// words, 1 uvec4, 1 k-step) ~2 % slower, so they keep the prefetch.
+// LEAN: spend no registers on hiding latency: a block's loads are issued at
+// the block's start, not one block ahead, the index matrix is packed into 2
+// registers and (Q6_K) the k-step loop stays rolled. On the H100 (qvk_bench
+// ops --stats, 256 threads) that took Q6_K from 164 to 122 registers, two
+// workgroups per SM, 5–7 % faster. Q4_K was lean for the same reason before
+// SUBK; its unrolled SUBK k-steps now take 187 registers (one workgroup per
+// SM) and run ~5 % faster than rolled at 120, and the prefetch (211) gained
+// nothing, so it stays lean. Q5_K and the 32-element blocks (2 words, 1 uvec4,
+// 1 k-step) keep the prefetch: lean measured 1–4 % and ~2 % slower.
 #define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q6_K)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
-// At most (3·32 + 64)·17 uvec4 (Q4_K/Q5_K) = 43,520 B, plus 1 KiB of scales: gemm.hpp's
-// kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
+// At most (2·32 + 64)·17 uvec4 (Q6_K) = 34,816 B plus 1 KiB of scales, or for
+// SUBK (32 + 64)·17 uvec4 = 26,112 B plus 4 KiB of scales, sub-block scales and sums:
+// within gemm.hpp's kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
 // The index table (64 uvec4) is written before the first block, over the planes.
 shared uvec4 sm[ACT0 + ACT_SIZE];
 shared vec2 s_scale[2][TM];  // by block parity: read by one block's terms while the next is decoded
 shared float s_da[2][TN];    // the columns' activation scales, the same way
+#if SUBK
+// Read between the block's two barriers only, so one buffer: the rows'
+// sub-block scale | min << 16 and the columns' sub-block code sums, by k-step.
+shared uint s_sm[KSTEPS][TM];
+shared int s_sum[KSTEPS][TN];
+const uint SSN = TN * KSTEPS / WORKGROUP_SIZE;  // code sums per thread: 2 or 4
+#endif
 const uint NSG = WORKGROUP_SIZE / 32u;  // subgroups: 4 or 8
 const uint TPS = 8u / NSG;              // 16×16 output tiles per subgroup: 2 or 1
 const uint OUTS = 8u * TPS;             // outputs per thread: 16 or 8
@@ -114,14 +122,6 @@ const uint AVN = (ATOT + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;  // per thread (
 #define ACC icoopmatNV<32, gl_ScopeSubgroup, 16, 16>
 #define MAT_A icoopmatNV<8, gl_ScopeSubgroup, 16, 32>
 #define MAT_B icoopmatNV<8, gl_ScopeSubgroup, 32, 16>
-
-// The packed int8 codes of 4 elements times the sub-block scale sc (unsigned
-// codes < 256, sc·code < 32,768): the lo and hi bytes of each product.
-void split_scaled(uint q, uint sc, out uint hi, out uint lo) {
-  const uint e = (q & 0x00ff00ffu) * sc, o = ((q >> 8) & 0x00ff00ffu) * sc;  // 16-bit lanes, no carry
-  lo = (e & 0x007f007fu) | ((o & 0x007f007fu) << 8);
-  hi = ((e >> 7) & 0x00ff00ffu) | (((o >> 7) & 0x00ff00ffu) << 8);
-}
 
 // Thread qq (of NSG per row)'s share of block kb of row `row`: words
 // WPT·qq … WPT·qq + WPT − 1 of the row's block in each plane (element 4·word +
@@ -175,7 +175,7 @@ void load(uint row, uint kb, uint qq, out uint rw[NRAW]) {
 #endif
 }
 
-void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
+void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16], out uint ksm[2]) {
 #if QVK_WTYPE == QVK_TYPE_Q8_0
   [[unroll]] for (uint m = 0u; m < 2u; ++m) if (m < WPT) wv[0][m] = rw[m];
 #elif QVK_WTYPE == QVK_TYPE_Q4_0
@@ -190,13 +190,13 @@ void decode(uint rw[NRAW], uint qq, out uint wv[NPLANES][16]) {
     if (u >= WPT / 8u) break;
     const uint sb = WPT / 8u * qq + u;  // the sub-block
     const uvec2 sm_ = qvk_k_scale_min(sb, rw[1], rw[2], rw[3]);
+    ksm[u] = sm_.x | (sm_.y << 16);
     [[unroll]] for (uint m = 0u; m < 8u; ++m) {
       uint q = (rw[4u + m] >> (4u * (sb & 1u))) & 0x0f0f0f0fu;
 #if QVK_WTYPE == QVK_TYPE_Q5_K
       q |= ((rw[12u + m] >> sb) & 0x01010101u) << 4;
 #endif
-      split_scaled(q, sm_.x, wv[0][8u * u + m], wv[1][8u * u + m]);
-      wv[2][8u * u + m] = sm_.y * 0x01010101u;
+      wv[0][8u * u + m] = q;  // 0..31: int8 as it is
     }
   }
 #elif QVK_WTYPE == QVK_TYPE_Q6_K
@@ -258,7 +258,8 @@ void combine(uint j) {
 // that row's block scales, its share of the 64 columns' activation codes, and
 // (t < TN) column t's activation scale (columns past the batch read the last
 // one; t past the codes re-reads the last uvec4, never stored).
-void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8], out float da) {
+void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out vec2 sc, out uvec4 pa[8], out float da,
+           out int ps[4]) {
   const uint nb = pc.cols / QVK_BLOCK;
   load(row, kb, qq, rw);
   sc = block_scales(row * nb + kb);
@@ -268,7 +269,41 @@ void fetch(uint t, uint row, uint qq, uint col0, uint kb, out uint rw[NRAW], out
     const uint i = min(t + WORKGROUP_SIZE * a, ATOT - 1u), n = i / (QVK_BLOCK / 16u), c = i % (QVK_BLOCK / 16u);
     pa[a] = act4[(min(col0 + n, pc.batch - 1u) * pc.cols + kb * QVK_BLOCK) / 16u + c];
   }
+#if SUBK
+  // Code sums i = t + WORKGROUP_SIZE·a: column i / KSTEPS, sub-block i % KSTEPS
+  // (the layout's stored sums: gemm.hpp's precondition, the sums of its codes).
+  [[unroll]] for (uint a = 0u; a < 4u; ++a) {
+    if (a >= SSN) break;
+    const uint i = t + WORKGROUP_SIZE * a;
+    ps[a] = int(act[act_sums_word() + KSTEPS * (min(col0 + i / KSTEPS, pc.batch - 1u) * nb + kb) + i % KSTEPS]);
+  }
+#endif
 }
+
+// NaN over the workgroup's whole tile: the accumulators' layout is not one this
+// shader can name, and a partial sum must never look like a result.
+void nan_tile(uint t, uint row0, uint col0) {
+  for (uint i = t; i < TM * TN; i += WORKGROUP_SIZE) {
+    const uint row = row0 + i / TN, col = col0 + i % TN;
+    if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = uintBitsToFloat(QVK_CANONICAL_NAN);
+  }
+}
+
+#if SUBK
+// SUBK reads one sub-block scale per row and one code sum per column for a
+// thread's 8 elements: it needs element e's row to depend on bit 2 of e only
+// and its column on bits 0 and 1 only. NVIDIA's int32 16×16 accumulator (H100,
+// driver 580): lane 4g + i holds columns 2i, 2i + 1, 2i + 8, 2i + 9 (e = 0..3)
+// of row g, then the same of row g + 8 (e = 4..7). Checked, not assumed.
+shared uint s_layout_bad;
+bool subk_layout_ok() {
+  bool ok = true;
+  [[unroll]] for (uint e = 0u; e < 8u; ++e) {
+    ok = ok && (ix_at(e) >> 4) == (ix_at(e & 4u) >> 4) && (ix_at(e) & 15u) == (ix_at(e & 3u) & 15u);
+  }
+  return ok;
+}
+#endif
 
 // Output tile ti of subgroup sg: its 16-row tile and its 16-column tile.
 uint tile_row(uint sg, uint ti) { return TPS == 2u ? ti : (sg & 1u); }
@@ -287,15 +322,15 @@ void main() {
   // The index matrix: element e of any ACC of this thread is (row, column)
   // (ix[e] / 16, ix[e] % 16) of its 16×16 tile.
   for (uint i = t; i < 64u; i += WORKGROUP_SIZE) sm[i] = 4u * i + uvec4(0u, 1u, 2u, 3u);
+#if SUBK
+  if (t == 0u) s_layout_bad = 0u;
+#endif
   memoryBarrierShared();
   barrier();
   ACC ix;
   coopMatLoadNV(ix, sm, 0u, 4u, false);
   if (ix.length() != 8) {  // not the layout the owners assume: NaN over the tile, never a partial sum
-    for (uint i = t; i < TM * TN; i += WORKGROUP_SIZE) {
-      const uint row = row0 + i / TN, col = col0 + i % TN;
-      if (row < pc.rows && col < pc.batch) y[col * pc.rows + row] = uintBitsToFloat(QVK_CANONICAL_NAN);
-    }
+    nan_tile(t, row0, col0);
     return;
   }
 #if LEAN
@@ -304,7 +339,17 @@ void main() {
 #else
   [[unroll]] for (uint e = 0u; e < 8u; ++e) ixp[e] = uint(ix[e]);
 #endif
+#if SUBK
+  if (!subk_layout_ok()) s_layout_bad = 1u;
+  memoryBarrierShared();
+#endif
   barrier();  // every subgroup has its index matrix before the first decode overwrites the table
+#if SUBK
+  if (s_layout_bad != 0u) {  // the same value for every thread after the barrier
+    nan_tile(t, row0, col0);
+    return;
+  }
+#endif
 
   // The blocks in visiting order: lane j (bit-reversed), its blocks kb, kb+32, ….
   // Each block's weights, scales and activation codes are fetched into
@@ -315,9 +360,10 @@ void main() {
   uvec4 pa[8];
   vec2 psc;
   float pda;
+  int ps[4];
   uint par = 0u;  // which of s_scale and s_da the current block uses
 #if !LEAN
-  fetch(t, drow, qq, col0, 0u, rw, psc, pa, pda);  // block 0: lane 0's first
+  fetch(t, drow, qq, col0, 0u, rw, psc, pa, pda, ps);  // block 0: lane 0's first
 #endif
   for (uint j = 0u; j < 32u; ++j) {
     const uint lane = bitfieldReverse(j) >> 27;
@@ -325,11 +371,22 @@ void main() {
     for (uint kb = lane; kb < nb; kb += 32u) {
       // 1. the fetched block into shared memory: the rows' planes, scales and the columns' codes.
 #if LEAN
-      fetch(t, drow, qq, col0, kb, rw, psc, pa, pda);
+      fetch(t, drow, qq, col0, kb, rw, psc, pa, pda, ps);
 #endif
       {
-        uint wv[NPLANES][16];
-        decode(rw, qq, wv);
+        uint wv[NPLANES][16], ksm[2];
+        decode(rw, qq, wv, ksm);
+#if SUBK
+        [[unroll]] for (uint u = 0u; u < 2u; ++u) {
+          if (u >= WPT / 8u) break;
+          s_sm[WPT / 8u * qq + u][dr] = ksm[u];
+        }
+        [[unroll]] for (uint a = 0u; a < 4u; ++a) {
+          if (a >= SSN) break;
+          const uint i = t + WORKGROUP_SIZE * a;
+          s_sum[i % KSTEPS][i / KSTEPS] = ps[a];
+        }
+#endif
         [[unroll]] for (uint p = 0u; p < NPLANES; ++p) {
           if (WPT % 4u == 0u) {  // whole uvec4s (the K-quants: 8 or 16 words per thread)
             [[unroll]] for (uint m = 0u; m < 16u; m += 4u) {
@@ -359,21 +416,44 @@ void main() {
       // The next block in visiting order (uniform), fetched now.
       uint next = kb + 32u;
       for (uint j2 = j + 1u; next >= nb && j2 < 32u; ++j2) next = bitfieldReverse(j2) >> 27;
-      if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa, pda);
+      if (next < nb) fetch(t, drow, qq, col0, next, rw, psc, pa, pda, ps);
 #endif
 
       // 2. the integer parts of the subgroup's tiles: rows rt0 (and rt0 + 1 with
       // 4 subgroups) × columns ct.
-      ACC a0 = ACC(0), a1 = ACC(0);
-#if QVK_HAS_MINS
-      ACC b0 = ACC(0), b1 = ACC(0);
-#endif
-#if SPLIT
-      ACC h0 = ACC(0), h1 = ACC(0);  // the hi plane's products (× 128 in the terms)
-#endif
       MAT_A fa;
       MAT_B fb;
       const uint R0 = 16u * rt0 * RS, B0 = ACT0 + 16u * ct * RS;
+#if SUBK
+      // Per k-step (sub-block ks): P = codes × codes, then A += sc·P and
+      // B += m·Σc per element, with the rows and columns that subk_layout_ok
+      // found (element e: row by bit 2, column by bits 0 and 1).
+      int Ai[16], Bi[16];
+      [[unroll]] for (uint o = 0u; o < 16u; ++o) Ai[o] = Bi[o] = 0;
+      [[unroll]] for (uint ks = 0u; ks < KSTEPS; ++ks) {
+        coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
+        const int S0 = s_sum[ks][16u * ct + (ix_at(0u) & 15u)], S1 = s_sum[ks][16u * ct + (ix_at(1u) & 15u)];
+        const int S2 = s_sum[ks][16u * ct + (ix_at(2u) & 15u)], S3 = s_sum[ks][16u * ct + (ix_at(3u) & 15u)];
+        [[unroll]] for (uint ti = 0u; ti < 2u; ++ti) {
+          if (ti >= TPS) break;
+          coopMatLoadNV(fa, sm, R0 + 16u * ti * RS + 2u * ks, RS, false);
+          ACC pr = ACC(0);
+          pr = coopMatMulAddNV(fa, fb, pr);
+          const uint rt = 16u * tile_row(sg, ti);
+          const uint kA = s_sm[ks][rt + (ix_at(0u) >> 4)], kB = s_sm[ks][rt + (ix_at(4u) >> 4)];
+          [[unroll]] for (uint e = 0u; e < 8u; ++e) {
+            const uint k = (e & 4u) != 0u ? kB : kA;
+            const int S = (e & 3u) == 0u ? S0 : (e & 3u) == 1u ? S1 : (e & 3u) == 2u ? S2 : S3;
+            Ai[8u * ti + e] += int(k & 0xffffu) * pr[e];
+            Bi[8u * ti + e] += int(k >> 16) * S;
+          }
+        }
+      }
+#else
+      ACC a0 = ACC(0), a1 = ACC(0);
+#if SPLIT
+      ACC h0 = ACC(0), h1 = ACC(0);  // the hi plane's products (× 128 in the terms)
+#endif
       const uint LO = SPLIT ? 1u : 0u;
       // Each codes fragment loaded once, for every plane. LEAN: not unrolled, else the
       // compiler hoists the 8 k-steps' fragment loads and holds them (13 registers).
@@ -397,15 +477,8 @@ void main() {
           coopMatLoadNV(fa, sm, LO * TM * RS + R0 + 16u * RS + 2u * ks, RS, false);
           a1 = coopMatMulAddNV(fa, fb, a1);
         }
-#if QVK_HAS_MINS
-        coopMatLoadNV(fa, sm, 2u * TM * RS + R0 + 2u * ks, RS, false);
-        b0 = coopMatMulAddNV(fa, fb, b0);
-        if (TPS == 2u) {
-          coopMatLoadNV(fa, sm, 2u * TM * RS + R0 + 16u * RS + 2u * ks, RS, false);
-          b1 = coopMatMulAddNV(fa, fb, b1);
-        }
-#endif
       }
+#endif
       barrier();  // every subgroup is done with the planes and codes the next decode overwrites
 
       // 3. the float terms from the accumulators' elements, in lane order.
@@ -414,14 +487,13 @@ void main() {
         const uint ti = o >> 3, e = o & 7u, rc = ix_at(e);
         const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
         const uint c = 16u * ct + (rc & 15u);
-#if SPLIT
+#if SUBK
+        const int A = Ai[o], B = Bi[o];
+#elif SPLIT
         const int A = ti == 0u ? 128 * h0[e] + a0[e] : 128 * h1[e] + a1[e];  // 128·hi + lo, exact
+        const int B = 0;
 #else
         const int A = ti == 0u ? a0[e] : a1[e];
-#endif
-#if QVK_HAS_MINS
-        const int B = ti == 0u ? b0[e] : b1[e];
-#else
         const int B = 0;
 #endif
         const vec2 sc = s_scale[par][r];

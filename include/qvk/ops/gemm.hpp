@@ -43,8 +43,9 @@
 // every float op, in the same canonical order, on the shader cores; its
 // header comment has the mapping. Both give the same bits for every activation
 // layout whose stored block sums are the sums of its codes (what QuantizeAct
-// and quant::quantize_q8_act write): gemm_cm.comp forms Q4_0's −8·Σc, Q6_K's
-// −32·Σc and the K-quants' mins part from the codes, gemm.comp reads the sums.
+// and quant::quantize_q8_act write): gemm_cm.comp forms Q4_0's −8·Σc and
+// Q6_K's −32·Σc from the codes and reads the K-quants' sub-block sums for
+// their mins part; gemm.comp reads the sums.
 #pragma once
 
 #include <array>
@@ -112,8 +113,8 @@ struct Gemm {
 
   static constexpr std::uint32_t kRows = C.workgroup / 32 * C.items;  // rows per workgroup
   // Shared memory: the lanes of every (row, column) of the tile (gemm.comp;
-  // gemm_cm.comp's planes, codes and double-buffered scales are at most
-  // 44,544 B of these 44 KiB, its header).
+  // gemm_cm.comp's planes, codes and scales are at most 35,840 B of these
+  // 44 KiB, its header).
   static constexpr std::uint32_t kSharedBytes = C.coopmat ? 44 * 1024 : 4 * kRows * C.cols * kLanes;
   static_assert(C.coopmat || kSharedBytes <= 16384, "shared memory over 16 KiB: fewer rows or columns per workgroup");
 
