@@ -21,7 +21,8 @@
 //   1. all threads decode the 32 rows' block into int8 planes in shared memory
 //      (NSG threads per row) and copy the 64 columns' activation codes of that
 //      block beside them, with the rows' block scales and the columns'
-//      activation scales (s_scale, s_da);
+//      activation scales (s_scale, s_da), and for SUBK the rows' sub-block
+//      scales and mins and the columns' sub-block code sums (s_sm, s_sum);
 //   2. with 4 subgroups, subgroup s multiplies both 16-row tiles by columns
 //      16s … 16s+15; with 8, one 16-row tile (s % 2) by columns 16(s/2) …;
 //   3. after the workgroup's second barrier (the planes are free for the next
@@ -92,14 +93,16 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 // ops --stats, 256 threads) that took Q6_K from 164 to 122 registers, two
 // workgroups per SM, 5–7 % faster. Q4_K was lean for the same reason before
 // SUBK; its unrolled SUBK k-steps now take 187 registers (one workgroup per
-// SM) and run ~5 % faster than rolled at 120, and the prefetch (211) gained
+// SM) and run 5–6 % faster than rolled at 120, and the prefetch (211) gained
 // nothing, so it stays lean. Q5_K and the 32-element blocks (2 words, 1 uvec4,
-// 1 k-step) keep the prefetch: lean measured 1–4 % and ~2 % slower.
+// 1 k-step) keep the prefetch: lean measured 1–4 % and ~2 % slower (Q5_K's
+// figure is from the three-plane shader, not re-measured with SUBK).
 #define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q6_K)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
 // At most (2·32 + 64)·17 uvec4 (Q6_K) = 34,816 B plus 1 KiB of scales, or for
-// SUBK (32 + 64)·17 uvec4 = 26,112 B plus 4 KiB of scales, sub-block scales and sums:
+// SUBK (32 + 64)·17 uvec4 = 26,112 B plus 4,100 B of scales, sub-block scales, sums and a flag
+// (the driver reports 35,904 and 30,416 B):
 // within gemm.hpp's kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
 // The index table (64 uvec4) is written before the first block, over the planes.
 shared uvec4 sm[ACT0 + ACT_SIZE];
@@ -355,7 +358,8 @@ void main() {
   // Each block's weights, scales and activation codes are fetched into
   // registers one block ahead, so their latency hides behind the previous
   // block's products and terms; LEAN fetches at the block's start instead and
-  // relies on the SM's second workgroup to cover the latency.
+  // relies on the SM's other workgroups to cover the latency (Q6_K: two per
+  // SM; Q4_K at 187 registers has one, and its prefetch measured no faster).
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
