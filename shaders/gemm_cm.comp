@@ -22,7 +22,8 @@
 //      (NSG threads per row) and copy the 64 columns' activation codes of that
 //      block beside them, with the rows' block scales and the columns'
 //      activation scales (s_scale, s_da), and for SUBK the rows' sub-block
-//      scales and mins and the columns' sub-block code sums (s_sm, s_sum);
+//      scales (s_sc) and mins (s_bm) and the columns' sub-block code sums
+//      (s_blo, s_bhi);
 //   2. with 4 subgroups, subgroup s multiplies both 16-row tiles by columns
 //      16s … 16s+15; with 8, one 16-row tile (s % 2) by columns 16(s/2) …;
 //   3. after the workgroup's second barrier (the planes are free for the next
@@ -44,8 +45,9 @@
 // of block k read them while others decode block k+1.
 // Q4_K/Q5_K (SUBK): a k-step is one 32-element sub-block, so the plane holds
 // the raw codes (0..15, 0..31) and each k-step's int32 products P are scaled
-// in registers, A += sc·P, with B += m·Σc beside them (sub-block scale sc, min
-// m, the column's code sum Σc); the same integers as Σ sc·q·c and Σ m·Σc.
+// in registers, A += sc·P (sub-block scale sc); B = Σ m·Σc (min m, the
+// column's code sum Σc) is two products per block, of the mins with the sums
+// split as 128·hi + lo: the same integers as Σ sc·q·c and Σ m·Σc.
 // Q6_K's sub-blocks are 16 elements, half a k-step, so its scaled code v
 // (±4,096, not int8) is split as v = 128·hi + lo with lo in [0, 127] and hi
 // small: two planes and two products whose sum is the block's A exactly.
@@ -101,8 +103,8 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
 // At most (2·32 + 64)·17 uvec4 (Q6_K) = 34,816 B plus 1 KiB of scales, or for
-// SUBK (32 + 64)·17 uvec4 = 26,112 B plus 4,100 B of scales, sub-block scales, sums and a flag
-// (the driver reports 35,904 and 30,416 B):
+// SUBK (32 + 64)·17 uvec4 = 26,112 B plus 7,172 B of scales, sub-block scales,
+// mins, sums and a flag (the driver reports 35,904 and 33,360 B):
 // within gemm.hpp's kSharedBytes (44 KiB), which vk::Device checks against the device's limit.
 // The index table (64 uvec4) is written before the first block, over the planes.
 shared uvec4 sm[ACT0 + ACT_SIZE];
@@ -110,9 +112,15 @@ shared vec2 s_scale[2][TM];  // by block parity: read by one block's terms while
 shared float s_da[2][TN];    // the columns' activation scales, the same way
 #if SUBK
 // Read between the block's two barriers only, so one buffer: the rows'
-// sub-block scale | min << 16 and the columns' sub-block code sums, by k-step.
-shared uint s_sm[KSTEPS][TM];
-shared int s_sum[KSTEPS][TN];
+// sub-block scales by k-step,
+shared int s_sc[KSTEPS][TM];
+// B = Σ m·Σc is a 32 × 64 × KSTEPS integer product: two more products per block
+// (Σc = 128·hi + lo, lo in [0, 127], hi in [−32, 32] as |Σc| <= 32·128), with
+// the mins as int8 rows and the sums as int8 columns of K = 32, slots 0..7 of
+// which are the k-steps (8..31 stay 0, written once).
+const uint KSLOTS = 32u;
+shared int8_t s_bm[TM * KSLOTS];                   // row r's mins: r·KSLOTS + ks
+shared int8_t s_blo[TN * KSLOTS], s_bhi[TN * KSLOTS];  // column c's sums: c·KSLOTS + ks
 const uint SSN = TN * KSTEPS / WORKGROUP_SIZE;  // code sums per thread: 2 or 4
 #endif
 const uint NSG = WORKGROUP_SIZE / 32u;  // subgroups: 4 or 8
@@ -293,16 +301,16 @@ void nan_tile(uint t, uint row0, uint col0) {
 }
 
 #if SUBK
-// SUBK reads one sub-block scale per row and one code sum per column for a
-// thread's 8 elements: it needs element e's row to depend on bit 2 of e only
-// and its column on bits 0 and 1 only. NVIDIA's int32 16×16 accumulator (H100,
-// driver 580): lane 4g + i holds columns 2i, 2i + 1, 2i + 8, 2i + 9 (e = 0..3)
-// of row g, then the same of row g + 8 (e = 4..7). Checked, not assumed.
+// SUBK reads one sub-block scale per row for a thread's 8 elements: it needs
+// element e's row to depend on bit 2 of e only. NVIDIA's int32 16×16
+// accumulator (H100, driver 580): lane 4g + i holds columns 2i, 2i + 1, 2i + 8,
+// 2i + 9 (e = 0..3) of row g, then the same of row g + 8 (e = 4..7). Checked,
+// not assumed.
 shared uint s_layout_bad;
 bool subk_layout_ok() {
   bool ok = true;
   [[unroll]] for (uint e = 0u; e < 8u; ++e) {
-    ok = ok && (ix_at(e) >> 4) == (ix_at(e & 4u) >> 4) && (ix_at(e) & 15u) == (ix_at(e & 3u) & 15u);
+    ok = ok && (ix_at(e) >> 4) == (ix_at(e & 4u) >> 4);
   }
   return ok;
 }
@@ -327,6 +335,8 @@ void main() {
   for (uint i = t; i < 64u; i += WORKGROUP_SIZE) sm[i] = 4u * i + uvec4(0u, 1u, 2u, 3u);
 #if SUBK
   if (t == 0u) s_layout_bad = 0u;
+  for (uint i = t; i < TM * KSLOTS; i += WORKGROUP_SIZE) s_bm[i] = int8_t(0);  // the K slots past KSTEPS
+  for (uint i = t; i < TN * KSLOTS; i += WORKGROUP_SIZE) s_blo[i] = s_bhi[i] = int8_t(0);
 #endif
   memoryBarrierShared();
   barrier();
@@ -383,12 +393,14 @@ void main() {
 #if SUBK
         [[unroll]] for (uint u = 0u; u < 2u; ++u) {
           if (u >= WPT / 8u) break;
-          s_sm[WPT / 8u * qq + u][dr] = ksm[u];
+          s_sc[WPT / 8u * qq + u][dr] = int(ksm[u] & 0xffffu);
+          s_bm[dr * KSLOTS + WPT / 8u * qq + u] = int8_t(ksm[u] >> 16);
         }
         [[unroll]] for (uint a = 0u; a < 4u; ++a) {
           if (a >= SSN) break;
           const uint i = t + WORKGROUP_SIZE * a;
-          s_sum[i % KSTEPS][i / KSTEPS] = ps[a];
+          s_blo[(i / KSTEPS) * KSLOTS + i % KSTEPS] = int8_t(ps[a] & 127);
+          s_bhi[(i / KSTEPS) * KSLOTS + i % KSTEPS] = int8_t(ps[a] >> 7);
         }
 #endif
         [[unroll]] for (uint p = 0u; p < NPLANES; ++p) {
@@ -429,28 +441,34 @@ void main() {
       MAT_B fb;
       const uint R0 = 16u * rt0 * RS, B0 = ACT0 + 16u * ct * RS;
 #if SUBK
-      // Per k-step (sub-block ks): P = codes × codes, then A += sc·P and
-      // B += m·Σc per element, with the rows and columns that subk_layout_ok
-      // found (element e: row by bit 2, column by bits 0 and 1).
+      // Per k-step (sub-block ks): P = codes × codes, then A += sc·P per
+      // element, with the row that subk_layout_ok found (element e: row by bit 2);
+      // then B = mins × sums as two products (lo, hi).
       int Ai[16], Bi[16];
-      [[unroll]] for (uint o = 0u; o < 16u; ++o) Ai[o] = Bi[o] = 0;
+      [[unroll]] for (uint o = 0u; o < 16u; ++o) Ai[o] = 0;
       [[unroll]] for (uint ks = 0u; ks < KSTEPS; ++ks) {
         coopMatLoadNV(fb, sm, B0 + 2u * ks, RS, true);
-        const int S0 = s_sum[ks][16u * ct + (ix_at(0u) & 15u)], S1 = s_sum[ks][16u * ct + (ix_at(1u) & 15u)];
-        const int S2 = s_sum[ks][16u * ct + (ix_at(2u) & 15u)], S3 = s_sum[ks][16u * ct + (ix_at(3u) & 15u)];
         [[unroll]] for (uint ti = 0u; ti < 2u; ++ti) {
           if (ti >= TPS) break;
           coopMatLoadNV(fa, sm, R0 + 16u * ti * RS + 2u * ks, RS, false);
           ACC pr = ACC(0);
           pr = coopMatMulAddNV(fa, fb, pr);
           const uint rt = 16u * tile_row(sg, ti);
-          const uint kA = s_sm[ks][rt + (ix_at(0u) >> 4)], kB = s_sm[ks][rt + (ix_at(4u) >> 4)];
-          [[unroll]] for (uint e = 0u; e < 8u; ++e) {
-            const uint k = (e & 4u) != 0u ? kB : kA;
-            const int S = (e & 3u) == 0u ? S0 : (e & 3u) == 1u ? S1 : (e & 3u) == 2u ? S2 : S3;
-            Ai[8u * ti + e] += int(k & 0xffffu) * pr[e];
-            Bi[8u * ti + e] += int(k >> 16) * S;
-          }
+          const int kA = s_sc[ks][rt + (ix_at(0u) >> 4)], kB = s_sc[ks][rt + (ix_at(4u) >> 4)];
+          [[unroll]] for (uint e = 0u; e < 8u; ++e) Ai[8u * ti + e] += ((e & 4u) != 0u ? kB : kA) * pr[e];
+        }
+      }
+      {
+        MAT_B flo, fhi;
+        coopMatLoadNV(flo, s_blo, 16u * ct * KSLOTS, KSLOTS, true);
+        coopMatLoadNV(fhi, s_bhi, 16u * ct * KSLOTS, KSLOTS, true);
+        [[unroll]] for (uint ti = 0u; ti < 2u; ++ti) {
+          if (ti >= TPS) break;
+          coopMatLoadNV(fa, s_bm, 16u * tile_row(sg, ti) * KSLOTS, KSLOTS, false);
+          ACC lo = ACC(0), hi = ACC(0);
+          lo = coopMatMulAddNV(fa, flo, lo);
+          hi = coopMatMulAddNV(fa, fhi, hi);
+          [[unroll]] for (uint e = 0u; e < 8u; ++e) Bi[8u * ti + e] = 128 * hi[e] + lo[e];
         }
       }
 #else
