@@ -301,16 +301,17 @@ void nan_tile(uint t, uint row0, uint col0) {
 }
 
 #if SUBK
-// SUBK reads one sub-block scale per row for a thread's 8 elements: it needs
-// element e's row to depend on bit 2 of e only. NVIDIA's int32 16×16
-// accumulator (H100, driver 580): lane 4g + i holds columns 2i, 2i + 1, 2i + 8,
-// 2i + 9 (e = 0..3) of row g, then the same of row g + 8 (e = 4..7). Checked,
-// not assumed.
+// SUBK reads the sub-block scales, block scales and activation scales once per
+// distinct row and column of a thread's 8 elements, not once per element: it
+// needs element e's row to depend on bit 2 of e only and its column on bits 0
+// and 1 only. NVIDIA's int32 16×16 accumulator (H100, driver 580): lane 4g + i
+// holds columns 2i, 2i + 1, 2i + 8, 2i + 9 (e = 0..3) of row g, then the same
+// of row g + 8 (e = 4..7). Checked, not assumed.
 shared uint s_layout_bad;
 bool subk_layout_ok() {
   bool ok = true;
   [[unroll]] for (uint e = 0u; e < 8u; ++e) {
-    ok = ok && (ix_at(e) >> 4) == (ix_at(e & 4u) >> 4);
+    ok = ok && (ix_at(e) >> 4) == (ix_at(e & 4u) >> 4) && (ix_at(e) & 15u) == (ix_at(e & 3u) & 15u);
   }
   return ok;
 }
@@ -506,9 +507,15 @@ void main() {
       // 3. the float terms from the accumulators' elements, in lane order.
       [[unroll]] for (uint o = 0u; o < 16u; ++o) {
         if (o >= OUTS) break;
-        const uint ti = o >> 3, e = o & 7u, rc = ix_at(e);
+        const uint ti = o >> 3, e = o & 7u;
+#if SUBK
+        const uint r = 16u * tile_row(sg, ti) + (ix_at(e & 4u) >> 4);
+        const uint c = 16u * ct + (ix_at(e & 3u) & 15u);
+#else
+        const uint rc = ix_at(e);
         const uint r = 16u * tile_row(sg, ti) + (rc >> 4);
         const uint c = 16u * ct + (rc & 15u);
+#endif
 #if SUBK
         const int A = Ai[o], B = Bi[o];
 #elif SPLIT
