@@ -93,13 +93,12 @@ uint qvk_act_elems() { return pc.batch * pc.cols; }  // the batch quantized as o
 // the block's start, not one block ahead, the index matrix is packed into 2
 // registers and (Q6_K) the k-step loop stays rolled. On the H100 (qvk_bench
 // ops --stats, 256 threads) that took Q6_K from 164 to 122 registers, two
-// workgroups per SM, 5–7 % faster. Q4_K was lean for the same reason before
-// SUBK; its unrolled SUBK k-steps now take 187 registers (one workgroup per
-// SM) and run 5–6 % faster than rolled at 120, and the prefetch (211) gained
-// nothing, so it stays lean. Q5_K and the 32-element blocks (2 words, 1 uvec4,
-// 1 k-step) keep the prefetch: lean measured 1–4 % and ~2 % slower (Q5_K's
-// figure is from the three-plane shader, not re-measured with SUBK).
-#define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q6_K)
+// workgroups per SM, 5–7 % faster. Q4_K/Q5_K's unrolled SUBK k-steps take 186
+// registers lean (one workgroup per SM) and run 5–6 % faster than rolled at
+// 120; the prefetch measured 1–5 % slower for Q4_K (212 registers) and 3 %
+// slower for Q5_K (220). The 32-element blocks (2 words, 1 uvec4, 1 k-step)
+// keep the prefetch: lean measured ~2 % slower.
+#define LEAN (QVK_WTYPE == QVK_TYPE_Q4_K || QVK_WTYPE == QVK_TYPE_Q5_K || QVK_WTYPE == QVK_TYPE_Q6_K)
 #define ACT0 (NPLANES * TM * RS)
 #define ACT_SIZE (TN * RS)
 // At most (2·32 + 64)·17 uvec4 (Q6_K) = 34,816 B plus 1 KiB of scales, or for
