@@ -114,7 +114,7 @@ shared float s_da[2][TN];    // the columns' activation scales, the same way
 // sub-block scales by k-step,
 shared int s_sc[KSTEPS][TM];
 // B = Σ m·Σc is a 32 × 64 × KSTEPS integer product: two more products per block
-// (Σc = 128·hi + lo, lo in [0, 127], hi in [−32, 32] as |Σc| <= 32·128), with
+// (Σc = 128·hi + lo, lo in [0, 127], hi in [−32, 31] as |Σc| <= 32·127), with
 // the mins as int8 rows and the sums as int8 columns of K = 32, slots 0..7 of
 // which are the k-steps (8..31 stay 0, written once).
 const uint KSLOTS = 32u;
@@ -369,7 +369,7 @@ void main() {
   // registers one block ahead, so their latency hides behind the previous
   // block's products and terms; LEAN fetches at the block's start instead and
   // relies on the SM's other workgroups to cover the latency (Q6_K: two per
-  // SM; Q4_K at 187 registers has one, and its prefetch measured no faster).
+  // SM; Q4_K/Q5_K at 186 registers have one, and its prefetch measured no faster).
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;

@@ -134,12 +134,13 @@ vec2 block_scales(uint blk) { return vec2(qvk_f16_bits_to_f32(qvk_w_u16(blk * 21
 // The float term of block k (ref/block_dot.hpp) from its final integers: A
 // with Q4_0's −8 offset already applied (Σ (q − 8)·c), and B (the mins part).
 // block_term_final_da: the same with the activation block's scale da given.
-// The K-quants' d·A, dmin·B and their difference skip qvk_flush, whose
-// result they cannot change: d and dmin are f16 values (multiples of 2^-24)
-// and A, B integers, so each product and the difference is ±0 or a multiple of
-// 2^-24 (rounding to f32 keeps that: a value below 1 in magnitude is exact,
-// and above it the f32 step is at least 2^-23), never within FLT_MIN of 0.
-// The C++ flushes each one; the bits are the same.
+// The K-quants' d·A, dmin·B and their difference (Q6_K: d·A) skip qvk_flush,
+// whose result they cannot change: d and dmin are f16 values (multiples of
+// 2^-24, or inf/NaN) and float(A), float(B) integers (also where |A| > 2^24
+// rounds), so each result is ±0, inf, NaN or a multiple of 2^-24 at least 2^-24
+// in magnitude (rounding to f32 keeps that: a value below 1 in magnitude is
+// exact, and above it the f32 step is at least 2^-23). The flush is the
+// identity on all of them. The C++ flushes each one; the bits are the same.
 float qvk_mul_grid(float a, float b) {
   precise float r = a * b;
   return r;
