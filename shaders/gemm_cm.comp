@@ -369,7 +369,7 @@ void main() {
   // registers one block ahead, so their latency hides behind the previous
   // block's products and terms; LEAN fetches at the block's start instead and
   // relies on the SM's other workgroups to cover the latency (Q6_K: two per
-  // SM; Q4_K/Q5_K at 186 registers have one, and its prefetch measured no faster).
+  // SM; Q4_K/Q5_K at 186 registers have one, and their prefetch measured slower).
   uint rw[NRAW];
   uvec4 pa[8];
   vec2 psc;
