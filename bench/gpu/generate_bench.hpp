@@ -237,14 +237,21 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
   std::printf("%-8s %14.2f %14.2f %10.1f   (decode: %.1f%% of the roofline)\n", "median", pp_med, tg_med,
               1e3 * ttft_med, 100.0 * fraction);
 
-  // --profile: one more greedy decode step (and one batched prefill submit of the
-  // prompt's first tokens, rewriting their KV rows with the same values) with a
-  // timestamp around every dispatch, by variant.
+  // --profile: one more greedy decode step (and batched prefill submits of the
+  // prompt's first tokens and, when the prompt is longer, of its last ones,
+  // rewriting their KV rows with the same values) with a timestamp around every
+  // dispatch, by variant. The last submit attends the most positions: where a
+  // long prompt's attention cost shows.
   std::string profile_json;
   if (o.profile && gpu.prefill_rows() > 1) {
     const std::uint32_t n = std::min<std::uint32_t>(gpu.prefill_rows(), o.prompt);
     profile_json += print_profile("one batched prefill submit of " + std::to_string(n) + " tokens",
                                   gpu.profile_prefill(std::span(prompt).first(n), 0), "prefill_profile");
+    if (o.prompt > n)
+      profile_json += print_profile("the last batched prefill submit: " + std::to_string(n) + " tokens at positions " +
+                                        std::to_string(o.prompt - n) + " .. " + std::to_string(o.prompt - 1),
+                                    gpu.profile_prefill(std::span(prompt).last(n), o.prompt - n),
+                                    "prefill_profile_last");
   }
   if (o.profile)
     profile_json += print_profile("one greedy decode step", gpu.profile_step(first_tokens.back(), o.prompt + o.gen),
