@@ -49,7 +49,7 @@ struct GenerateOptions {
   std::uint32_t ctx = 0;         // 0: prompt + gen (+ 1 with --profile)
   std::uint32_t read_mib = 2048;  // ReadProbe buffer (capped by maxStorageBufferRange)
   std::uint32_t bw_reps = 20;     // ReadProbe dispatches (the best is the bandwidth)
-  bool profile = false;           // one more decode step (and one batched prefill submit) timed per dispatch
+  bool profile = false;           // one more decode step (and batched prefill submits) timed per dispatch
   std::uint32_t prefill_chunk = runtime::VkForwardOptions{}.prefill_chunk;
   std::vector<std::string> off;   // --off NAME: runtime choices switched off (runtime_switches())
 };
@@ -240,15 +240,17 @@ inline void run_generate(vk::Device& d, const GenerateOptions& o, std::ostream* 
   // --profile: one more greedy decode step (and batched prefill submits of the
   // prompt's first tokens and, when the prompt is longer, of its last ones,
   // rewriting their KV rows with the same values) with a timestamp around every
-  // dispatch, by variant. The last submit attends the most positions: where a
-  // long prompt's attention cost shows.
+  // dispatch, by variant. The last tokens attend the most positions: where a
+  // long prompt's attention cost shows. They are profiled as one submit of the
+  // chunk size, which the prefill itself need not make: it batches the prompt
+  // but its last token in chunks from position 0, then decodes the last token.
   std::string profile_json;
   if (o.profile && gpu.prefill_rows() > 1) {
     const std::uint32_t n = std::min<std::uint32_t>(gpu.prefill_rows(), o.prompt);
     profile_json += print_profile("one batched prefill submit of " + std::to_string(n) + " tokens",
                                   gpu.profile_prefill(std::span(prompt).first(n), 0), "prefill_profile");
     if (o.prompt > n)
-      profile_json += print_profile("the last batched prefill submit: " + std::to_string(n) + " tokens at positions " +
+      profile_json += print_profile("the prompt's last " + std::to_string(n) + " tokens as one batched submit, positions " +
                                         std::to_string(o.prompt - n) + " .. " + std::to_string(o.prompt - 1),
                                     gpu.profile_prefill(std::span(prompt).last(n), o.prompt - n),
                                     "prefill_profile_last");

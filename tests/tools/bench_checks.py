@@ -111,20 +111,21 @@ def check_generate(a):
               f"{j['dispatches_per_step']} (expected 2 more)")
         check(k["first_tokens"] == j["first_tokens"], f"{tie}: --off changed the tokens")
         print(f"ok {tie}: --off fuse_swiglu_quantize -> {k['dispatches_per_step']} dispatches, same tokens")
-        # --profile profiles the first batched submit, and the last one only when the prompt
-        # is longer than a submit: here 3 tokens in submits of 2, the last at positions 1 .. 2.
+        # --profile profiles the prompt's first chunk-size tokens as one batched submit, and its
+        # last ones only when the prompt is longer than that: here 3 tokens, chunk 2, the last
+        # at positions 1 .. 2.
         check("prefill_profile" in j and "prefill_profile_last" not in j,
               f"{tie}: a 3-token prompt in one submit: prefill profiles {[x for x in j if 'prefill_profile' in x]}")
         js_last = os.path.join(a.work, f"generate{tie[1:]}_last.json")
         q = run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
                  "--bw-reps", 2, "--profile", "--prefill-chunk", 2, "--json", js_last])
-        check("the last batched prefill submit: 2 tokens at positions 1 .. 2" in q.stdout,
-              f"{tie}: --prefill-chunk 2: the table lacks the last submit's profile:\n{q.stdout}")
+        check("the prompt's last 2 tokens as one batched submit, positions 1 .. 2" in q.stdout,
+              f"{tie}: --prefill-chunk 2: the table lacks the last tokens' profile:\n{q.stdout}")
         m = json.loads(open(js_last).read().splitlines()[0])
         first_n = sum(p["count"] for p in m["prefill_profile"])
         last_n = sum(p["count"] for p in m["prefill_profile_last"])
         check(first_n == last_n > 0, f"{tie}: first submit {first_n} dispatches, last {last_n}")
-        print(f"ok {tie}: --prefill-chunk 2 --profile: first and last submits, {last_n} dispatches each")
+        print(f"ok {tie}: --prefill-chunk 2 --profile: first and last tokens, {last_n} dispatches each")
         os.remove(model)
 
 
