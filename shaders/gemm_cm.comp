@@ -247,20 +247,34 @@ float st0[16], st1[16], st2[16], st3[16], st4[16];  // the tree's pending subtre
 
 // Lane j (in bit-reversed order) is complete in run: add it into the tree
 // as numerics::strided_sum's levels would (left operand = the lower lanes).
+// j's trailing 1 bits count the finished left siblings it merges with (a
+// binary counter; j == 31, five, also merges into the root). One uniform
+// switch, so a call costs only its own adds: written as a branch per output
+// and level, the driver if-converted it and every call paid all five levels
+// for every output (on the H100, the 16 empty lanes of a 16-block row alone
+// took ~17 % of the op; docs/perf.md, session 14).
 void combine(uint j) {
-  [[unroll]] for (uint o = 0u; o < 16u; ++o) {
-    if (o >= OUTS) break;
-    float v = run[o];
-    if ((j & 1u) == 0u) { st0[o] = v; continue; }
-    v = qvk_add(st0[o], v);
-    if ((j & 2u) == 0u) { st1[o] = v; continue; }
-    v = qvk_add(st1[o], v);
-    if ((j & 4u) == 0u) { st2[o] = v; continue; }
-    v = qvk_add(st2[o], v);
-    if ((j & 8u) == 0u) { st3[o] = v; continue; }
-    v = qvk_add(st3[o], v);
-    if ((j & 16u) == 0u) { st4[o] = v; continue; }
-    st4[o] = qvk_add(st4[o], v);  // j == 31: the root
+  switch (findLSB(~j)) {
+  case 0:
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o) st0[o] = run[o];
+    break;
+  case 1:
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o) st1[o] = qvk_add(st0[o], run[o]);
+    break;
+  case 2:
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o) st2[o] = qvk_add(st1[o], qvk_add(st0[o], run[o]));
+    break;
+  case 3:
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o) st3[o] = qvk_add(st2[o], qvk_add(st1[o], qvk_add(st0[o], run[o])));
+    break;
+  case 4:
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o)
+      st4[o] = qvk_add(st3[o], qvk_add(st2[o], qvk_add(st1[o], qvk_add(st0[o], run[o]))));
+    break;
+  default:  // j == 31: the root
+    [[unroll]] for (uint o = 0u; o < OUTS; ++o)
+      st4[o] = qvk_add(st4[o], qvk_add(st3[o], qvk_add(st2[o], qvk_add(st1[o], qvk_add(st0[o], run[o])))));
+    break;
   }
 }
 
