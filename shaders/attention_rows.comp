@@ -237,11 +237,15 @@ void main() {
     float m = 0.0;
     if (n != 0u) {
       m = sp_at(t * QVK_ATTN_CHUNK);
+      // All 16 segments loaded at once, the fold over the present ones: a
+      // loop over the count issued one dependent shared load per segment
+      // (~6 % of the op at 1,793 positions on the H100, docs/perf.md session 14).
+      float sv[16];
+      [[unroll]] for (uint sg = 0u; sg < 16u; ++sg) sv[sg] = seg_m[t * 16u + sg];
+      const uint n_seg = (n + 3u) / 4u;
       if (!is_nan(m))
-        for (uint sg = 0u; sg < (n + 3u) / 4u; ++sg) {
-          const float sj = seg_m[t * 16u + sg];
-          if (!is_nan(sj) && attn_greater(sj, m)) m = sj;
-        }
+        [[unroll]] for (uint sg = 0u; sg < 16u; ++sg)
+          if (sg < n_seg && !is_nan(sv[sg]) && attn_greater(sv[sg], m)) m = sv[sg];
     }
     ms[t] = m;
   }
