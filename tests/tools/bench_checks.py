@@ -55,10 +55,14 @@ def check_generate(a):
         model = os.path.join(a.work, f"qwen3-tiny{tie[1:]}-q8_0.gguf")
         run([a.make, "--preset", "tiny", tie, "--quant", "q8_0", "--seed", "1", "--threads", "2", "--quiet",
              "--out", model])
-        js = os.path.join(a.work, f"generate{tie[1:]}.json")
         prompt, gen, reps = 3, 2, 1
-        p = run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
-                 "--bw-reps", 2, "--profile", "--json", js])
+
+        def generate(name, *extra):  # a small generate run into work/NAME.json: (result, path)
+            path = os.path.join(a.work, f"{name}.json")
+            return run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
+                        "--bw-reps", 2, *extra, "--json", path]), path
+
+        p, js = generate(f"generate{tie[1:]}", "--profile")
         for needle in ("prefill tok/s", "decode tok/s", "median", "GPU memory", "roofline", "profile of one"):
             check(needle in p.stdout, f"{tie}: the table lacks {needle!r}:\n{p.stdout}")
         lines = open(js).read().splitlines()
@@ -101,9 +105,7 @@ def check_generate(a):
         check(j["runtime_off"] == [], f"{tie}: runtime_off {j['runtime_off']} without --off")
         # --off: the A/B switch reaches the runtime (the SwiGLU is its own dispatch again in both
         # layers) and the JSON says what was off; the first tokens (greedy) do not change.
-        js_off = os.path.join(a.work, f"generate{tie[1:]}_off.json")
-        run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
-             "--bw-reps", 2, "--off", "fuse_swiglu_quantize", "--json", js_off])
+        _, js_off = generate(f"generate{tie[1:]}_off", "--off", "fuse_swiglu_quantize")
         k = json.loads(open(js_off).read().splitlines()[0])
         check(k["runtime_off"] == ["fuse_swiglu_quantize"], f"{tie}: runtime_off {k['runtime_off']}")
         check(k["dispatches_per_step"] == j["dispatches_per_step"] + 2,
@@ -116,9 +118,7 @@ def check_generate(a):
         # at positions 1 .. 2.
         check("prefill_profile" in j and "prefill_profile_last" not in j,
               f"{tie}: a 3-token prompt in one submit: prefill profiles {[x for x in j if 'prefill_profile' in x]}")
-        js_last = os.path.join(a.work, f"generate{tie[1:]}_last.json")
-        q = run([a.bench, "generate", model, "--prompt", prompt, "--gen", gen, "--reps", reps, "--read-mib", 8,
-                 "--bw-reps", 2, "--profile", "--prefill-chunk", 2, "--json", js_last])
+        q, js_last = generate(f"generate{tie[1:]}_last", "--profile", "--prefill-chunk", 2)
         check("the prompt's last 2 tokens as one batched submit, positions 1 .. 2" in q.stdout,
               f"{tie}: --prefill-chunk 2: the table lacks the last tokens' profile:\n{q.stdout}")
         m = json.loads(open(js_last).read().splitlines()[0])
