@@ -252,7 +252,7 @@ float st0[16], st1[16], st2[16], st3[16], st4[16];  // the tree's pending subtre
 // switch, so a call costs only its own adds. Written as a branch per output
 // and level, it cost as if every call paid all five levels for every output
 // (if-converted, presumably: no SASS here): on the H100 the 16 empty lanes of
-// a 16-block row alone took ~17 % of the op (docs/perf.md, session 14).
+// a 16-block row alone took ~16 % of the op (docs/perf.md, session 14).
 void combine(uint j) {
   switch (findLSB(~j)) {
   case 0:
